@@ -1,0 +1,65 @@
+"""Vectorised cleaning of spreadsheet cells: blanks, text, numbers.
+
+Each function works on the distinct values of a column and maps the result
+back with integer codes, so cost grows with the number of distinct values,
+not rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["MISSING_MARKERS", "clean_text", "parse_numbers"]
+
+#: Cell texts read as "no value" (compared lower-case, trimmed). "dna" is the
+#: UK clinic shorthand for "did not attend".
+MISSING_MARKERS = frozenset(
+    {"", "na", "n/a", "nan", "null", "none", "-", "--", ".", "missing", "missed", "dna",
+     "not done", "nd", "#n/a"}
+)
+
+
+def _distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    return codes, pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+
+
+def _text_of(u: pd.Series) -> pd.Series:
+    """Text of distinct cell values; whole-number floats (Excel) lose their ``.0``."""
+    if len(u) and pd.api.types.infer_dtype(u, skipna=True) != "string":
+        u = u.map(
+            lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else v
+        )
+    return u.astype(str).str.strip()
+
+
+def clean_text(s: pd.Series, *, lower: bool = False) -> pd.Series:
+    """Cells as trimmed text (object dtype), None where blank or a missing marker."""
+    codes, u = _distinct(s)
+    t = _text_of(u)
+    t = t.where(~t.str.lower().isin(MISSING_MARKERS), None)
+    if lower:
+        t = t.str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+    vals = t.to_numpy(dtype=object)
+    out = np.full(len(s), None, dtype=object)
+    has = codes >= 0
+    out[has] = vals[codes[has]]
+    return pd.Series(out, index=s.index, dtype=object)
+
+
+def parse_numbers(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Parse cleaned text (see :func:`clean_text`) as floats.
+
+    Returns the numbers (NaN where blank or bad) and a mask of non-blank cells
+    that are not numbers.
+    """
+    if text.dtype.kind in "if":
+        return text.astype(float), np.zeros(len(text), dtype=bool)
+    codes, u = _distinct(text)
+    num = pd.to_numeric(u, errors="coerce").astype(float).to_numpy()
+    vals = np.full(len(text), np.nan)
+    has = codes >= 0
+    vals[has] = num[codes[has]]
+    bad = has & np.isnan(vals)
+    return pd.Series(vals, index=text.index), bad

@@ -1,0 +1,205 @@
+"""Vectorised parsing of the date spellings clinics' spreadsheets contain.
+
+Accepted without configuration: ISO dates (``2024-04-03``, optionally with a
+time), ``2024/04/03``, dates with a month name (``3 Apr 2024``,
+``03-Apr-2024``, ``April 3, 2024``), Excel serial day numbers (``45385``) and
+real date cells. Slashed, dotted or dashed day-month-year text
+(``03/04/2024``) is read day-first or month-first as the data decide it (a
+first number above 12 means day-first, a second above 12 means month-first);
+when every such date could be either, the caller must say which.
+
+Only the distinct values of a column are parsed, then mapped back, so a
+million rows with a few thousand distinct dates cost a few thousand parses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["OrderEvidence", "order_evidence", "parse_dates"]
+
+_ISO = (
+    r"^(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+)
+_SLASHED = (
+    r"^(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?P<y>\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
+)
+_DAY_MON = r"^(?P<d>\d{1,2})[\s\-/.]*(?P<mon>[A-Za-z]{3,9})\.?[\s\-/.,]*(?P<y>\d{4})$"
+_MON_DAY = r"^(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})$"
+_NUMBER = r"^\d+(?:\.\d+)?$"
+
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+            ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+            ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+            ("dec", "december"),
+        ]
+    )
+    for m in names
+}
+
+#: Excel serial day numbers accepted as dates: 1927-05-18 to 2173-10-14.
+SERIAL_RANGE = (10_000, 100_000)
+_EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+
+
+@dataclass(frozen=True)
+class OrderEvidence:
+    """What slashed dates say about day-first versus month-first.
+
+    ``example`` is a slashed date that could be read either way (None if
+    there is none); ``day_first``/``month_first`` are examples proving each
+    order (a number above 12 in the first or second place).
+    """
+
+    n_slashed: int
+    example: str | None
+    day_first: str | None
+    month_first: str | None
+
+    @property
+    def decided(self) -> str | None:
+        """The order the data prove, or None when undecided or contradictory."""
+        if self.day_first and not self.month_first:
+            return "day-first"
+        if self.month_first and not self.day_first:
+            return "month-first"
+        return None
+
+
+def _as_text(s: pd.Series) -> pd.Series:
+    """Distinct non-blank values as stripped text (date cells as ISO text)."""
+    u = pd.Series(pd.unique(s.dropna()), dtype=object)
+    is_dt = u.map(lambda v: isinstance(v, pd.Timestamp | np.datetime64)) if len(u) else u
+    if len(u) and bool(is_dt.any()):
+        u = u.where(~is_dt.astype(bool), pd.to_datetime(u[is_dt.astype(bool)]).dt.strftime(
+            "%Y-%m-%dT%H:%M:%S"))
+    t = u.astype(str).str.strip()
+    return t[t != ""].drop_duplicates()
+
+
+def order_evidence(columns: list[pd.Series]) -> OrderEvidence:
+    """Look at the slashed dates of some columns for their day/month order."""
+    ex = day = mon = None
+    n = 0
+    for s in columns:
+        if s.dtype.kind in "Mmif":
+            continue
+        t = _as_text(s)
+        g = t.str.extract(_SLASHED).dropna()
+        if g.empty:
+            continue
+        n += len(g)
+        a = g["a"].astype(int)
+        b = g["b"].astype(int)
+        if day is None and (a > 12).any():
+            day = t[g.index[(a > 12).to_numpy()][0]]
+        if mon is None and (b > 12).any():
+            mon = t[g.index[(b > 12).to_numpy()][0]]
+        amb = (a <= 12) & (b <= 12) & (a != b)
+        if ex is None and amb.any():
+            ex = t[g.index[amb.to_numpy()][0]]
+    return OrderEvidence(n, ex, day, mon)
+
+
+def _build(y: pd.Series, m: pd.Series, d: pd.Series) -> pd.Series:
+    frame = pd.DataFrame(
+        {"year": pd.to_numeric(y), "month": pd.to_numeric(m), "day": pd.to_numeric(d)}
+    )
+    return pd.to_datetime(frame, errors="coerce")
+
+
+def parse_dates(
+    s: pd.Series, *, order: str | None = None, fmt: str | None = None
+) -> tuple[pd.Series, np.ndarray]:
+    """Parse a column of dates.
+
+    Parameters
+    ----------
+    s : Series
+        Text, numbers (Excel serials) or date cells; blanks are missing.
+    order : {"day-first", "month-first"} or None
+        How to read slashed dates; None leaves them unparsed (reported as bad)
+        unless the caller resolved the order beforehand.
+    fmt : str or None
+        Explicit ``strftime`` format for text; tried before the built-in
+        spellings.
+
+    Returns
+    -------
+    dates : Series of datetime64[ns]
+        Midnight of each date (times of day are dropped); NaT where blank or bad.
+    bad : ndarray of bool
+        True where a non-blank value could not be read as a date.
+    """
+    if s.dtype.kind == "M":
+        return s.dt.normalize(), np.zeros(len(s), dtype=bool)
+    if s.dtype.kind in "if":
+        num = s.astype(float)
+        ok = num.between(*SERIAL_RANGE)
+        days = np.floor(num.where(ok).to_numpy())
+        out = pd.Series(
+            (_EXCEL_EPOCH + pd.to_timedelta(days, unit="D").to_numpy()).astype("datetime64[ns]"),
+            index=s.index,
+        ).where(ok)
+        return out, (num.notna() & ~ok).to_numpy()
+
+    raw = s.astype(object)
+    blank = raw.isna() | (raw.astype(str).str.strip() == "")
+    codes, uniques = pd.factorize(raw.where(~blank), use_na_sentinel=True)
+    u = pd.Series(uniques, dtype=object)
+    is_dt = u.map(lambda v: isinstance(v, pd.Timestamp | np.datetime64)).astype(bool)
+    text = u.astype(str).str.strip()
+    parsed = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
+    if is_dt.any():
+        parsed[is_dt] = pd.to_datetime(u[is_dt]).dt.normalize()
+    todo = ~is_dt
+
+    if fmt:
+        tried = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        parsed[todo] = tried.dt.normalize()
+        todo = todo & parsed.isna()
+
+    g = text[todo].str.extract(_ISO).dropna()
+    if len(g):
+        parsed[g.index] = _build(g["y"], g["m"], g["d"])
+    todo = todo & parsed.isna()
+
+    if order is not None:
+        g = text[todo].str.extract(_SLASHED).dropna()
+        if len(g):
+            day, mon = (g["a"], g["b"]) if order == "day-first" else (g["b"], g["a"])
+            parsed[g.index] = _build(g["y"], mon, day)
+        todo = todo & parsed.isna()
+
+    for pattern in (_DAY_MON, _MON_DAY):
+        g = text[todo].str.extract(pattern).dropna()
+        if len(g):
+            month = g["mon"].str.lower().map(_MONTHS)
+            ok = month.notna()
+            parsed[g.index[ok]] = _build(g["y"][ok], month[ok], g["d"][ok])
+        todo = todo & parsed.isna()
+
+    num = pd.to_numeric(text[todo].where(text[todo].str.fullmatch(_NUMBER)), errors="coerce")
+    num = num.dropna()
+    if len(num):
+        ok = num.between(*SERIAL_RANGE)
+        serial = num[ok]
+        parsed[serial.index] = (
+            _EXCEL_EPOCH + np.floor(serial.to_numpy()).astype("timedelta64[D]")
+        ).astype("datetime64[ns]")
+
+    bad_u = parsed.isna().to_numpy()
+    values = np.full(len(s), np.datetime64("NaT"), dtype="datetime64[ns]")
+    has = codes >= 0
+    values[has] = parsed.to_numpy()[codes[has]]
+    bad = np.zeros(len(s), dtype=bool)
+    bad[has] = bad_u[codes[has]]
+    return pd.Series(values, index=s.index), bad

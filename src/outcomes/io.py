@@ -1,0 +1,273 @@
+"""Reading clinics' files into raw tables with canonical column names.
+
+This module reads, renames and reshapes; it parses nothing (``schema`` does
+that and reports problems). Files are opened read-only and read once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io as _io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from outcomes.errors import InputError, MissingFileError
+from outcomes.mapping import FileMapping, normalise_name
+from outcomes.problems import ProblemCollector
+
+__all__ = [
+    "DAYS_PER_MONTH",
+    "RawTable",
+    "SourceFile",
+    "read_events",
+    "read_followup",
+    "visit_days",
+]
+
+#: Days in an average month (365.25 / 12); months = days / DAYS_PER_MONTH everywhere.
+DAYS_PER_MONTH = 30.4375
+
+ROW = "_row"  # source row number, as a spreadsheet shows it
+SCORE_COL = "_score_col"  # the file's own name of the column a score came from
+DATE_COL = "_date_col"  # ... and of the column its assessment date came from
+
+_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq"}
+_VISIT = re.compile(r"^(?P<inst>[a-z][a-z0-9]*)_(?P<visit>baseline|\d+(?:\.\d+)?[dwm])$")
+_IDENTIFIER_TOKENS = {
+    "name", "names", "surname", "forename", "forenames", "firstname", "lastname", "fullname",
+    "initials", "nric", "nhs", "ssn", "passport", "medicare", "mrn", "phone", "telephone",
+    "mobile", "tel", "cellphone", "email", "mail", "address", "street", "postcode", "zip",
+    "zipcode", "dob", "birthdate", "birthday",
+}
+_IDENTIFIER_PATTERNS = re.compile(
+    r"(date_of_birth|birth_date|e_mail|national_id|id_number|social_security|hospital_number"
+    r"|hosp_no|post_code|zip_code|contact_number|ic_number|identity_card|first_name|last_name"
+    r"|given_name|family_name)"
+)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """An input file as read: its name, SHA-256 of its bytes and data-row count."""
+
+    name: str
+    path: str
+    sha256: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A file's cells, unparsed, under canonical column names.
+
+    ``frame`` holds one row per assessment (or event) with the cells as read,
+    plus bookkeeping columns: ``_row`` (source row number), and for follow-up
+    data ``_score_col``/``_date_col`` (the file's own column names, for
+    messages). ``original`` maps canonical names back to the file's headers.
+    """
+
+    frame: pd.DataFrame
+    source: SourceFile
+    original: Mapping[str, str]
+    layout: str  # "long", "wide" or "events"
+    dropped_identifiers: tuple[str, ...] = ()
+    problems: ProblemCollector = field(default_factory=ProblemCollector)
+
+
+def visit_days(visit: str) -> int:
+    """Nominal day of a visit label: ``baseline`` is 0, ``2w`` 14, ``3m`` 91.
+
+    Months are 30.4375 days; halves round up (24m is day 731).
+    """
+    if visit == "baseline":
+        return 0
+    n, unit = float(visit[:-1]), visit[-1]
+    return int(np.floor(n * {"d": 1.0, "w": 7.0, "m": DAYS_PER_MONTH}[unit] + 0.5))
+
+
+def _read_bytes(path: Path) -> bytes:
+    if not path.exists():
+        raise MissingFileError(f"{path}: file not found")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a file")
+    if path.suffix.lower() not in _SUFFIXES:
+        raise InputError(
+            f"{path.name}: unsupported file type {path.suffix!r}; "
+            "use CSV (.csv), Excel (.xlsx) or Parquet (.parquet)"
+        )
+    return path.read_bytes()
+
+
+def _read_frame(path: Path, sheet: str | None) -> tuple[pd.DataFrame, SourceFile, int]:
+    """Read a file's cells. Returns the frame, its SourceFile and the row number
+    of the first data row (2 for files with a header row, 1 for Parquet)."""
+    data = _read_bytes(path)
+    digest = hashlib.sha256(data).hexdigest()
+    suffix = path.suffix.lower()
+    first_row = 2
+    try:
+        if suffix in {".csv", ".tsv", ".txt"}:
+            text = _decode(data)
+            head = text[: text.find("\n") if "\n" in text else len(text)]
+            sep = max((",", ";", "\t"), key=head.count)
+            frame = pd.read_csv(
+                _io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                skip_blank_lines=False, engine="c",
+            )
+        elif suffix in {".xlsx", ".xlsm"}:
+            frame = pd.read_excel(_io.BytesIO(data), sheet_name=sheet or 0, dtype=object)
+        else:
+            frame = pd.read_parquet(_io.BytesIO(data))
+            first_row = 1
+    except InputError:
+        raise
+    except ValueError as exc:
+        if suffix in {".xlsx", ".xlsm"} and sheet and "not found" in str(exc).lower():
+            raise InputError(f"{path.name}: no sheet named {sheet!r}") from None
+        raise InputError(f"{path.name}: cannot be read: {exc}") from None
+    except Exception as exc:
+        raise InputError(f"{path.name}: cannot be read: {type(exc).__name__}: {exc}") from None
+    frame = frame.reset_index(drop=True)
+    frame[ROW] = np.arange(first_row, first_row + len(frame))
+    # drop rows with no content at all (blank lines, trailing empty Excel rows)
+    content = frame.drop(columns=ROW)
+    blank = (content.isna() | (content == "")).all(axis=1).to_numpy()
+    if blank.any():
+        frame = frame[~blank].reset_index(drop=True)
+    frame.columns = [str(c) for c in frame.columns]
+    return frame, SourceFile(path.name, str(path), digest, len(frame)), first_row
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _rename(
+    frame: pd.DataFrame, renames: Mapping[str, str], source: SourceFile,
+    ignore: tuple[str, ...], problems: ProblemCollector,
+) -> tuple[pd.DataFrame, dict[str, str], tuple[str, ...]]:
+    """Normalise headers, apply renames, drop ignored and identifier columns."""
+    original: dict[str, str] = {}
+    keep: dict[str, str] = {}
+    dropped: list[str] = []
+    canonical_targets = set(renames.values())
+    for col in frame.columns:
+        if col == ROW:
+            continue
+        norm = normalise_name(col)
+        if norm.startswith("unnamed:") and frame[col].isna().all():
+            continue
+        if norm in ignore:
+            continue
+        target = renames.get(norm, norm)
+        if target not in canonical_targets and _looks_like_identifier(target):
+            dropped.append(col)
+            continue
+        if target in original:
+            problems.add(
+                "error", "duplicate_column", source.name,
+                f'column "{col}" and column "{original[target]}" both mean "{target}"; '
+                "rename or drop one of them",
+                column=col,
+            )
+            continue
+        original[target] = col
+        keep[col] = target
+    out = frame[[*keep, ROW]].rename(columns=keep)
+    if dropped:
+        problems.add(
+            "warning", "identifier_dropped", source.name,
+            "dropped column(s) that look like direct patient identifiers: "
+            + ", ".join(f'"{c}"' for c in dropped)
+            + "; they are not read. If one is not an identifier, rename it in a mapping file",
+            column=", ".join(dropped),
+        )
+    return out, original, tuple(dropped)
+
+
+def _looks_like_identifier(name: str) -> bool:
+    if name in {"patient_id", "procedure_id"}:
+        return False
+    tokens = set(name.split("_"))
+    return bool(tokens & _IDENTIFIER_TOKENS) or bool(_IDENTIFIER_PATTERNS.search(name))
+
+
+def read_followup(path: str | Path, mapping: FileMapping | None = None) -> RawTable:
+    """Read a follow-up file, long or wide, into a long raw table.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV, Excel (.xlsx) or Parquet file.
+    mapping : FileMapping, optional
+        Column renames, Excel sheet and instruments; defaults apply without one.
+
+    Raises
+    ------
+    InputError
+        The file cannot be read at all. Problems with its content are
+        collected in ``RawTable.problems`` instead.
+    """
+    mapping = mapping or FileMapping()
+    p = Path(path)
+    frame, source, _ = _read_frame(p, mapping.sheet)
+    problems = ProblemCollector()
+    frame, original, dropped = _rename(
+        frame, mapping.columns, source, mapping.ignore_columns, problems
+    )
+    score_cols = {
+        c: m for c in frame.columns if (m := _VISIT.match(c)) and m["inst"] in mapping.instruments
+    }
+    if "score" in frame.columns or not score_cols:
+        frame[SCORE_COL] = original.get("score", "score")
+        frame[DATE_COL] = original.get("assessment_date", original.get("days_after", ""))
+        return RawTable(frame, source, original, "long", dropped, problems)
+    return RawTable(
+        _wide_to_long(frame, score_cols, original), source, original, "wide", dropped, problems
+    )
+
+
+def _wide_to_long(
+    frame: pd.DataFrame, score_cols: Mapping[str, re.Match[str]], original: Mapping[str, str]
+) -> pd.DataFrame:
+    """Melt ``<instrument>_<visit>`` score columns (and ``date_<visit>``) to long rows."""
+    date_cols = {c[5:] for c in frame.columns if c.startswith("date_")}
+    wide_cols = set(score_cols) | {f"date_{v}" for v in date_cols}
+    fixed = [c for c in frame.columns if c not in wide_cols]
+    parts = []
+    for col, m in score_cols.items():  # one pass per visit column, not per row
+        visit = m["visit"]
+        score = frame[col]
+        present = score.notna() & (score.astype(str).str.strip() != "")
+        part = frame.loc[present, fixed].copy()
+        part["instrument"] = m["inst"]
+        part["visit"] = visit
+        part["score"] = score[present]
+        date_col = f"date_{visit}"
+        part["assessment_date"] = frame.loc[present, date_col] if visit in date_cols else None
+        part["days_after"] = visit_days(visit)
+        part[SCORE_COL] = original[col]
+        part[DATE_COL] = original.get(date_col, original[col])
+        parts.append(part)
+    long = pd.concat(parts, ignore_index=True)
+    return long.sort_values(ROW, kind="stable").reset_index(drop=True)
+
+
+def read_events(path: str | Path, mapping: FileMapping | None = None) -> RawTable:
+    """Read an events file (repeat procedures, surgery, death, ...) into a raw table."""
+    mapping = mapping or FileMapping()
+    p = Path(path)
+    frame, source, _ = _read_frame(p, mapping.sheet)
+    problems = ProblemCollector()
+    frame, original, dropped = _rename(
+        frame, mapping.event_columns or mapping.columns, source, mapping.ignore_columns, problems
+    )
+    return RawTable(frame, source, original, "events", dropped, problems)

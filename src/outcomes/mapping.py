@@ -1,0 +1,208 @@
+"""Mapping files: how a clinic's own spreadsheet maps onto the data contract.
+
+A mapping file is TOML. Every part is optional::
+
+    default_instrument = "nrs"        # when the file has no instrument column
+    ignore_columns = ["notes"]        # columns to drop on load
+    assessment_columns = ["clinician"]  # extra columns that vary by visit
+
+    [columns]                         # your column name = canonical name
+    "Hosp No" = "patient_id"
+    "Date of RFA" = "procedure_date"
+    "Pain score" = "score"
+
+    [dates]
+    order = "day-first"               # or "month-first", for 03/04/2024 style dates
+    # format = "%d.%m.%Y"             # or an explicit strftime format
+
+    [excel]
+    sheet = "Follow-up"               # default: the first sheet
+
+    [events.columns]                  # renames for the events file
+    "Hosp No" = "patient_id"
+
+    [instruments.bpi]                 # register an instrument
+    minimum = 0
+    maximum = 10
+    higher_is_better = false
+    label = "Brief Pain Inventory, average pain"
+
+Column names on both sides are matched case-insensitively, ignoring
+surrounding spaces; inner spaces and hyphens count as underscores.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from outcomes.errors import MappingError, MissingFileError
+from outcomes.instruments import DEFAULT_INSTRUMENTS, Instrument
+
+__all__ = ["DATE_ORDERS", "FileMapping", "load_mapping", "normalise_name"]
+
+DATE_ORDERS = ("day-first", "month-first")
+
+_TOP_KEYS = {
+    "default_instrument", "ignore_columns", "assessment_columns",
+    "columns", "dates", "excel", "events", "instruments",
+}
+
+
+def normalise_name(name: object) -> str:
+    """Canonical spelling of a column name: lower case, trimmed, ``_`` for spaces."""
+    return re.sub(r"[\s\-]+", "_", str(name).strip().lower())
+
+
+@dataclass(frozen=True)
+class FileMapping:
+    """Settings that adapt a clinic's files to the data contract.
+
+    Parameters
+    ----------
+    columns, event_columns : mapping of str to str
+        Renames, from the clinic's column name (normalised) to the canonical one,
+        for the follow-up file and the events file.
+    date_order : {"day-first", "month-first"} or None
+        How to read slashed dates such as 03/04/2024. None: infer when the
+        data decide it (a day above 12), else stop with an error.
+    date_format : str or None
+        An explicit ``strftime`` format for text dates; overrides ``date_order``.
+    sheet : str or None
+        Excel sheet name; None for the first sheet.
+    default_instrument : str
+        Instrument of scores when the file has no ``instrument`` column.
+    ignore_columns, assessment_columns : tuple of str
+        Columns to drop, and extra columns whose values may differ from visit
+        to visit (all other extra columns are procedure-level covariates).
+    instruments : mapping of str to Instrument
+        The instrument registry: the defaults plus any declared in the file.
+    source : str or None
+        File the mapping was read from.
+    """
+
+    columns: Mapping[str, str] = field(default_factory=dict)
+    event_columns: Mapping[str, str] = field(default_factory=dict)
+    date_order: str | None = None
+    date_format: str | None = None
+    sheet: str | None = None
+    default_instrument: str = "nrs"
+    ignore_columns: tuple[str, ...] = ()
+    assessment_columns: tuple[str, ...] = ()
+    instruments: Mapping[str, Instrument] = field(
+        default_factory=lambda: MappingProxyType(dict(DEFAULT_INSTRUMENTS))
+    )
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.date_order is not None and self.date_order not in DATE_ORDERS:
+            raise MappingError(
+                f"{self.source or 'mapping'}: dates.order is {self.date_order!r}; "
+                f'use "day-first" or "month-first"'
+            )
+        if self.default_instrument not in self.instruments:
+            raise MappingError(
+                f"{self.source or 'mapping'}: default_instrument "
+                f"{self.default_instrument!r} is not a known instrument "
+                f"({', '.join(sorted(self.instruments))})"
+            )
+
+
+def load_mapping(path: str | Path) -> FileMapping:
+    """Read a TOML mapping file.
+
+    Raises
+    ------
+    MappingError
+        The file is missing, is not valid TOML, or has unknown keys or values.
+    """
+    p = Path(path)
+    name = p.name
+    try:
+        with p.open("rb") as fh:
+            doc = tomllib.load(fh)
+    except FileNotFoundError:
+        raise MissingFileError(f"{path}: mapping file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise MappingError(f"{name}: not valid TOML: {exc}") from None
+
+    unknown = set(doc) - _TOP_KEYS
+    if unknown:
+        raise MappingError(
+            f"{name}: unknown key(s) {', '.join(sorted(map(repr, unknown)))}; "
+            f"known: {', '.join(sorted(_TOP_KEYS))}"
+        )
+
+    def table(key: str, parent: dict[str, Any] = doc, where: str = "") -> dict[str, Any]:
+        v = parent.get(key, {})
+        if not isinstance(v, dict):
+            raise MappingError(f"{name}: [{where}{key}] must be a table")
+        return v
+
+    def renames(tab: dict[str, Any], where: str) -> dict[str, str]:
+        out = {}
+        for k, v in tab.items():
+            if not isinstance(v, str):
+                raise MappingError(f"{name}: [{where}] {k!r} must map to a column name (text)")
+            out[normalise_name(k)] = normalise_name(v)
+        return out
+
+    columns = renames(table("columns"), "columns")
+    events = table("events")
+    unknown_ev = set(events) - {"columns"}
+    if unknown_ev:
+        raise MappingError(f"{name}: unknown key(s) in [events]: {sorted(unknown_ev)}")
+    event_columns = renames(table("columns", events, "events."), "events.columns")
+
+    dates = table("dates")
+    unknown_d = set(dates) - {"order", "format"}
+    if unknown_d:
+        raise MappingError(
+            f"{name}: unknown key(s) in [dates]: {sorted(unknown_d)}; use order or format"
+        )
+    excel = table("excel")
+    if set(excel) - {"sheet"}:
+        raise MappingError(f"{name}: unknown key(s) in [excel]: {sorted(set(excel) - {'sheet'})}")
+
+    instruments = dict(DEFAULT_INSTRUMENTS)
+    for key, spec in table("instruments").items():
+        if not isinstance(spec, dict):
+            raise MappingError(f"{name}: [instruments.{key}] must be a table")
+        allowed = {"minimum", "maximum", "higher_is_better", "label"}
+        if set(spec) - allowed or not {"minimum", "maximum"} <= set(spec):
+            raise MappingError(
+                f"{name}: [instruments.{key}] needs minimum and maximum "
+                f"(optional: higher_is_better, label); got {sorted(spec)}"
+            )
+        try:
+            inst = Instrument(
+                normalise_name(key), float(spec["minimum"]), float(spec["maximum"]),
+                bool(spec.get("higher_is_better", False)), str(spec.get("label", key)),
+            )
+        except (TypeError, ValueError) as exc:
+            raise MappingError(f"{name}: [instruments.{key}]: {exc}") from None
+        instruments[inst.name] = inst
+
+    def names(key: str) -> tuple[str, ...]:
+        v = doc.get(key, [])
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            raise MappingError(f"{name}: {key} must be a list of column names")
+        return tuple(normalise_name(x) for x in v)
+
+    return FileMapping(
+        columns=columns,
+        event_columns=event_columns,
+        date_order=dates.get("order"),
+        date_format=dates.get("format"),
+        sheet=excel.get("sheet"),
+        default_instrument=normalise_name(doc.get("default_instrument", "nrs")),
+        ignore_columns=names("ignore_columns"),
+        assessment_columns=names("assessment_columns"),
+        instruments=MappingProxyType(instruments),
+        source=name,
+    )
