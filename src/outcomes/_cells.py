@@ -7,6 +7,8 @@ not rows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -15,8 +17,23 @@ __all__ = ["MISSING_MARKERS", "clean_text", "parse_numbers"]
 #: Cell texts read as "no value" (compared lower-case, trimmed). "dna" is the
 #: UK clinic shorthand for "did not attend".
 MISSING_MARKERS = frozenset(
-    {"", "na", "n/a", "nan", "null", "none", "-", "--", ".", "missing", "missed", "dna",
-     "not done", "nd", "#n/a"}
+    {
+        "",
+        "na",
+        "n/a",
+        "nan",
+        "null",
+        "none",
+        "-",
+        "--",
+        ".",
+        "missing",
+        "missed",
+        "dna",
+        "not done",
+        "nd",
+        "#n/a",
+    }
 )
 
 
@@ -28,19 +45,30 @@ def _distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
 def _text_of(u: pd.Series) -> pd.Series:
     """Text of distinct cell values; whole-number floats (Excel) lose their ``.0``."""
     if len(u) and pd.api.types.infer_dtype(u, skipna=True) != "string":
-        u = u.map(
-            lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else v
-        )
+        u = u.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else v)
     return u.astype(str).str.strip()
 
 
-def clean_text(s: pd.Series, *, lower: bool = False) -> pd.Series:
-    """Cells as trimmed text (object dtype), None where blank or a missing marker."""
+def clean_text(
+    s: pd.Series,
+    *,
+    lower: bool = False,
+    aliases: Mapping[str, str] | None = None,
+    only_aliases: bool = False,
+) -> pd.Series:
+    """Cells as trimmed text (object dtype), None where blank or a missing marker.
+
+    ``lower`` also lower-cases and turns spaces and hyphens into ``_``;
+    ``aliases`` then renames values (``only_aliases``: others become None).
+    """
     codes, u = _distinct(s)
     t = _text_of(u)
     t = t.where(~t.str.lower().isin(MISSING_MARKERS), None)
     if lower:
         t = t.str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+    if aliases is not None:
+        mapped = t.map(aliases)
+        t = mapped if only_aliases else mapped.fillna(t)
     vals = t.to_numpy(dtype=object)
     out = np.full(len(s), None, dtype=object)
     has = codes >= 0

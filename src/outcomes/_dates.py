@@ -14,10 +14,13 @@ million rows with a few thousand distinct dates cost a few thousand parses.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from outcomes._cells import MISSING_MARKERS
 
 __all__ = ["OrderEvidence", "order_evidence", "parse_dates"]
 
@@ -36,9 +39,17 @@ _MONTHS = {
     m: i + 1
     for i, names in enumerate(
         [
-            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
-            ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
-            ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
             ("dec", "december"),
         ]
     )
@@ -77,10 +88,12 @@ class OrderEvidence:
 def _as_text(s: pd.Series) -> pd.Series:
     """Distinct non-blank values as stripped text (date cells as ISO text)."""
     u = pd.Series(pd.unique(s.dropna()), dtype=object)
-    is_dt = u.map(lambda v: isinstance(v, pd.Timestamp | np.datetime64)) if len(u) else u
+    is_dt = u.map(lambda v: isinstance(v, dt.datetime | np.datetime64)) if len(u) else u
     if len(u) and bool(is_dt.any()):
-        u = u.where(~is_dt.astype(bool), pd.to_datetime(u[is_dt.astype(bool)]).dt.strftime(
-            "%Y-%m-%dT%H:%M:%S"))
+        u = u.where(
+            ~is_dt.astype(bool),
+            pd.to_datetime(u[is_dt.astype(bool)]).dt.strftime("%Y-%m-%dT%H:%M:%S"),
+        )
     t = u.astype(str).str.strip()
     return t[t != ""].drop_duplicates()
 
@@ -151,16 +164,15 @@ def parse_dates(
         ).where(ok)
         return out, (num.notna() & ~ok).to_numpy()
 
-    raw = s.astype(object)
-    blank = raw.isna() | (raw.astype(str).str.strip() == "")
-    codes, uniques = pd.factorize(raw.where(~blank), use_na_sentinel=True)
+    codes, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
     u = pd.Series(uniques, dtype=object)
-    is_dt = u.map(lambda v: isinstance(v, pd.Timestamp | np.datetime64)).astype(bool)
+    is_dt = u.map(lambda v: isinstance(v, dt.datetime | np.datetime64)).astype(bool)
     text = u.astype(str).str.strip()
+    blank_u = text.str.lower().isin(MISSING_MARKERS).to_numpy() & ~is_dt.to_numpy()
     parsed = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
     if is_dt.any():
         parsed[is_dt] = pd.to_datetime(u[is_dt]).dt.normalize()
-    todo = ~is_dt
+    todo = ~is_dt & ~blank_u
 
     if fmt:
         tried = pd.to_datetime(text[todo], format=fmt, errors="coerce")
@@ -196,7 +208,7 @@ def parse_dates(
             _EXCEL_EPOCH + np.floor(serial.to_numpy()).astype("timedelta64[D]")
         ).astype("datetime64[ns]")
 
-    bad_u = parsed.isna().to_numpy()
+    bad_u = parsed.isna().to_numpy() & ~blank_u
     values = np.full(len(s), np.datetime64("NaT"), dtype="datetime64[ns]")
     has = codes >= 0
     values[has] = parsed.to_numpy()[codes[has]]

@@ -39,10 +39,36 @@ DATE_COL = "_date_col"  # ... and of the column its assessment date came from
 _SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq"}
 _VISIT = re.compile(r"^(?P<inst>[a-z][a-z0-9]*)_(?P<visit>baseline|\d+(?:\.\d+)?[dwm])$")
 _IDENTIFIER_TOKENS = {
-    "name", "names", "surname", "forename", "forenames", "firstname", "lastname", "fullname",
-    "initials", "nric", "nhs", "ssn", "passport", "medicare", "mrn", "phone", "telephone",
-    "mobile", "tel", "cellphone", "email", "mail", "address", "street", "postcode", "zip",
-    "zipcode", "dob", "birthdate", "birthday",
+    "name",
+    "names",
+    "surname",
+    "forename",
+    "forenames",
+    "firstname",
+    "lastname",
+    "fullname",
+    "initials",
+    "nric",
+    "nhs",
+    "ssn",
+    "passport",
+    "medicare",
+    "mrn",
+    "phone",
+    "telephone",
+    "mobile",
+    "tel",
+    "cellphone",
+    "email",
+    "mail",
+    "address",
+    "street",
+    "postcode",
+    "zip",
+    "zipcode",
+    "dob",
+    "birthdate",
+    "birthday",
 }
 _IDENTIFIER_PATTERNS = re.compile(
     r"(date_of_birth|birth_date|e_mail|national_id|id_number|social_security|hospital_number"
@@ -116,8 +142,12 @@ def _read_frame(path: Path, sheet: str | None) -> tuple[pd.DataFrame, SourceFile
             head = text[: text.find("\n") if "\n" in text else len(text)]
             sep = max((",", ";", "\t"), key=head.count)
             frame = pd.read_csv(
-                _io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                skip_blank_lines=False, engine="c",
+                _io.StringIO(text),
+                sep=sep,
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                engine="c",
             )
         elif suffix in {".xlsx", ".xlsm"}:
             frame = pd.read_excel(_io.BytesIO(data), sheet_name=sheet or 0, dtype=object)
@@ -151,8 +181,11 @@ def _decode(data: bytes) -> str:
 
 
 def _rename(
-    frame: pd.DataFrame, renames: Mapping[str, str], source: SourceFile,
-    ignore: tuple[str, ...], problems: ProblemCollector,
+    frame: pd.DataFrame,
+    renames: Mapping[str, str],
+    source: SourceFile,
+    ignore: tuple[str, ...],
+    problems: ProblemCollector,
 ) -> tuple[pd.DataFrame, dict[str, str], tuple[str, ...]]:
     """Normalise headers, apply renames, drop ignored and identifier columns."""
     original: dict[str, str] = {}
@@ -173,7 +206,9 @@ def _rename(
             continue
         if target in original:
             problems.add(
-                "error", "duplicate_column", source.name,
+                "error",
+                "duplicate_column",
+                source.name,
                 f'column "{col}" and column "{original[target]}" both mean "{target}"; '
                 "rename or drop one of them",
                 column=col,
@@ -184,7 +219,9 @@ def _rename(
     out = frame[[*keep, ROW]].rename(columns=keep)
     if dropped:
         problems.add(
-            "warning", "identifier_dropped", source.name,
+            "warning",
+            "identifier_dropped",
+            source.name,
             "dropped column(s) that look like direct patient identifiers: "
             + ", ".join(f'"{c}"' for c in dropped)
             + "; they are not read. If one is not an identifier, rename it in a mapping file",

@@ -49,8 +49,14 @@ __all__ = ["DATE_ORDERS", "FileMapping", "load_mapping", "normalise_name"]
 DATE_ORDERS = ("day-first", "month-first")
 
 _TOP_KEYS = {
-    "default_instrument", "ignore_columns", "assessment_columns",
-    "columns", "dates", "excel", "events", "instruments",
+    "default_instrument",
+    "ignore_columns",
+    "assessment_columns",
+    "columns",
+    "dates",
+    "excel",
+    "events",
+    "instruments",
 }
 
 
@@ -181,8 +187,11 @@ def load_mapping(path: str | Path) -> FileMapping:
             )
         try:
             inst = Instrument(
-                normalise_name(key), float(spec["minimum"]), float(spec["maximum"]),
-                bool(spec.get("higher_is_better", False)), str(spec.get("label", key)),
+                normalise_name(key),
+                float(spec["minimum"]),
+                float(spec["maximum"]),
+                bool(spec.get("higher_is_better", False)),
+                str(spec.get("label", key)),
             )
         except (TypeError, ValueError) as exc:
             raise MappingError(f"{name}: [instruments.{key}]: {exc}") from None

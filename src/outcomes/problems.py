@@ -62,9 +62,7 @@ class Problems:
         t = self.table
         if t.empty:
             return pd.DataFrame({"severity": [], "rule": [], "n": []})
-        return (
-            t.groupby(["severity", "rule"], sort=True).size().rename("n").reset_index()
-        )
+        return t.groupby(["severity", "rule"], sort=True).size().rename("n").reset_index()
 
     def lines(self) -> list[str]:
         """One readable line per problem, e.g.
@@ -107,8 +105,13 @@ class ProblemCollector:
 
         Scalars are broadcast against the longest sequence argument.
         """
-        parts = {"row": row, "patient": patient, "column": column, "value": value,
-                 "message": message}
+        parts = {
+            "row": row,
+            "patient": patient,
+            "column": column,
+            "value": value,
+            "message": message,
+        }
         n = 1
         for v in parts.values():
             if isinstance(v, pd.Series | np.ndarray | list | tuple):

@@ -8,9 +8,10 @@ over rows or patients: every check is a vectorised pandas operation.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,8 @@ from outcomes.instruments import Instrument
 from outcomes.io import DATE_COL, ROW, SCORE_COL, RawTable, SourceFile, read_events, read_followup
 from outcomes.mapping import FileMapping, load_mapping
 from outcomes.problems import ProblemCollector, Problems
+
+Lazy = pd.Series | Callable[[], pd.Series]
 
 __all__ = ["ENDS_FOLLOWUP", "EVENT_TYPES", "Cohort", "load_cohort", "validate"]
 
@@ -36,10 +39,19 @@ PROCEDURE_FIELDS = ("procedure_date", "joint", "side", "technique")
 ASSESSMENT_FIELDS = ("assessment_date", "days_after", "score", "instrument", "visit")
 _SIDES = {"l": "left", "lt": "left", "left": "left", "r": "right", "rt": "right", "right": "right"}
 _TECHNIQUES = {
-    "rfa": "conventional_rfa", "conventional": "conventional_rfa", "crfa": "conventional_rfa",
-    "thermal_rfa": "conventional_rfa", "cooled": "cooled_rfa", "crf": "cooled_rfa",
-    "coolief": "cooled_rfa", "pulsed": "pulsed_rf", "prf": "pulsed_rf", "pulsed_rfa": "pulsed_rf",
-    "phenol": "chemical", "alcohol": "chemical", "chemical_neurolysis": "chemical",
+    "rfa": "conventional_rfa",
+    "conventional": "conventional_rfa",
+    "crfa": "conventional_rfa",
+    "thermal_rfa": "conventional_rfa",
+    "cooled": "cooled_rfa",
+    "crf": "cooled_rfa",
+    "coolief": "cooled_rfa",
+    "pulsed": "pulsed_rf",
+    "prf": "pulsed_rf",
+    "pulsed_rfa": "pulsed_rf",
+    "phenol": "chemical",
+    "alcohol": "chemical",
+    "chemical_neurolysis": "chemical",
 }
 
 
@@ -108,7 +120,8 @@ class Cohort:
         """Patients, procedures and assessments by procedure-level columns."""
         by = tuple(c for c in by if c in self.procedures.columns)
         p = self.procedures.assign(
-            assessments=self.assessments.groupby("procedure").size()
+            assessments=self.assessments.groupby("procedure")
+            .size()
             .reindex(self.procedures.index, fill_value=0)
         )
         if not by:
@@ -120,8 +133,11 @@ class Cohort:
         return (
             p.fillna({c: "(not given)" for c in by_cols})
             .groupby(by_cols, dropna=False)
-            .agg(patients=("patient", "nunique"), procedures=("patient", "size"),
-                 assessments=("assessments", "sum"))
+            .agg(
+                patients=("patient", "nunique"),
+                procedures=("patient", "size"),
+                assessments=("assessments", "sum"),
+            )
             .reset_index()
         )
 
@@ -157,8 +173,10 @@ def load_cohort(
     InputError
         A file cannot be read at all (missing, wrong type, corrupt).
     """
-    fm = mapping if isinstance(mapping, FileMapping) else (
-        load_mapping(mapping) if mapping is not None else FileMapping()
+    fm = (
+        mapping
+        if isinstance(mapping, FileMapping)
+        else (load_mapping(mapping) if mapping is not None else FileMapping())
     )
     raw = read_followup(source, fm)
     raw_events = read_events(events, fm) if events is not None else None
@@ -212,26 +230,36 @@ def _empty_cohort(problems: Problems, sources: tuple[SourceFile, ...], fm: FileM
         {c: pd.Series(dtype=object) for c in ("patient", "patient_id", *PROCEDURE_FIELDS)}
     ).rename_axis("procedure")
     assessments = pd.DataFrame(
-        {"procedure": pd.Series(dtype=int), "days_after": pd.Series(dtype=int),
-         "instrument": pd.Series(dtype=object), "score": pd.Series(dtype=float),
-         "row": pd.Series(dtype=int)}
+        {
+            "procedure": pd.Series(dtype=int),
+            "days_after": pd.Series(dtype=int),
+            "instrument": pd.Series(dtype=object),
+            "score": pd.Series(dtype=float),
+            "row": pd.Series(dtype=int),
+        }
     )
     return Cohort(procedures, assessments, _events_frame(), problems, sources, fm.instruments)
 
 
 def _events_frame(**cols: object) -> pd.DataFrame:
     base = {
-        "procedure": pd.Series(dtype=int), "event": pd.Series(dtype=object),
-        "event_date": pd.Series(dtype="datetime64[ns]"), "days_after": pd.Series(dtype=float),
-        "detail": pd.Series(dtype=object), "source": pd.Series(dtype=object),
+        "procedure": pd.Series(dtype=int),
+        "event": pd.Series(dtype=object),
+        "event_date": pd.Series(dtype="datetime64[ns]"),
+        "days_after": pd.Series(dtype=float),
+        "detail": pd.Series(dtype=object),
+        "source": pd.Series(dtype=object),
         "row": pd.Series(dtype="Int64"),
     }
     return pd.DataFrame({**base, **cols}) if cols else pd.DataFrame(base)
 
 
 def _resolve_order(
-    columns: list[tuple[str, pd.Series]], fm: FileMapping, problems: ProblemCollector,
-    file: str, fallback: str | None = None,
+    columns: list[tuple[str, pd.Series]],
+    fm: FileMapping,
+    problems: ProblemCollector,
+    file: str,
+    fallback: str | None = None,
 ) -> tuple[str | None, bool]:
     """Day/month order for a file's slashed dates. Returns (order, ambiguous)."""
     if fm.date_format or fm.date_order:
@@ -241,7 +269,9 @@ def _resolve_order(
         return None, False
     if ev.day_first and ev.month_first:
         problems.add(
-            "error", "inconsistent_dates", file,
+            "error",
+            "inconsistent_dates",
+            file,
             f"dates are written both day-first ({ev.day_first!r}) and month-first "
             f"({ev.month_first!r}); make them consistent, or give an explicit "
             'format in a mapping file: [dates] format = "%d/%m/%Y"',
@@ -253,13 +283,22 @@ def _resolve_order(
     if fallback:
         return fallback, False
     problems.add(
-        "error", "ambiguous_dates", file,
+        "error",
+        "ambiguous_dates",
+        file,
         f"dates such as {ev.example!r} could be day-first or month-first; say which "
         'in a mapping file ([dates] order = "day-first" or "month-first") and pass it '
         "with --mapping",
         value=ev.example,
     )
     return None, True
+
+
+def _pick(x: str | Lazy | None, mask: np.ndarray) -> Any:
+    """The masked rows of a Series (built first if ``x`` is a callable); scalars as is."""
+    if callable(x):
+        x = x()
+    return x[mask] if isinstance(x, pd.Series) else x
 
 
 class _FollowupValidator:
@@ -279,18 +318,30 @@ class _FollowupValidator:
     def name(self, canonical: str) -> str:
         return self.raw.original.get(canonical, canonical)
 
-    def add(self, severity: str, rule: str, mask: np.ndarray, message: str | pd.Series,
-            column: str | pd.Series, value: pd.Series | None = None) -> None:
-        """Add one problem per True in ``mask`` (row-aligned with the frame)."""
+    def add(
+        self,
+        severity: str,
+        rule: str,
+        mask: np.ndarray,
+        message: str | Lazy,
+        column: str | pd.Series,
+        value: Lazy | None = None,
+    ) -> None:
+        """Add one problem per True in ``mask`` (row-aligned with the frame).
+
+        ``message`` and ``value`` may be callables returning row-aligned Series,
+        so that the text is only built when some row has the problem.
+        """
         if not mask.any():
             return
         f = self.f
-        msg = message[mask] if isinstance(message, pd.Series) else message
+        msg = _pick(message, mask)
         col = column[mask] if isinstance(column, pd.Series) else column
         pid = f["patient_id"][mask] if "patient_id" in f else None
-        val = value[mask] if value is not None else None
-        self.p.add(severity, rule, self.file, msg, row=f[ROW][mask], patient=pid,
-                   column=col, value=val)
+        val = _pick(value, mask)
+        self.p.add(
+            severity, rule, self.file, msg, row=f[ROW][mask], patient=pid, column=col, value=val
+        )
 
     def required(self) -> bool:
         f = self.f
@@ -302,13 +353,19 @@ class _FollowupValidator:
             extra = ' (or "days_after")' if c == "assessment_date" else ""
             hint = ""
             if c == "patient_id" and self.raw.dropped_identifiers:
-                hint = (f'; if "{self.raw.dropped_identifiers[0]}" holds the patient identifier, '
-                        f'map it: [columns] "{self.raw.dropped_identifiers[0]}" = "patient_id"')
+                hint = (
+                    f'; if "{self.raw.dropped_identifiers[0]}" holds the patient identifier, '
+                    f'map it: [columns] "{self.raw.dropped_identifiers[0]}" = "patient_id"'
+                )
             elif c == "score" and self.raw.layout == "long":
-                hint = ("; for one row per procedure, name score columns "
-                        "<instrument>_<visit>, e.g. nrs_baseline, nrs_3m")
+                hint = (
+                    "; for one row per procedure, name score columns "
+                    "<instrument>_<visit>, e.g. nrs_baseline, nrs_3m"
+                )
             self.p.add(
-                "error", "missing_column", self.file,
+                "error",
+                "missing_column",
+                self.file,
                 f'required column "{c}"{extra} is missing (found: {found}); rename it, or map '
                 f'your column in a mapping file ([columns] "Your name" = "{c}"){hint}',
                 column=c,
@@ -334,8 +391,13 @@ class _FollowupValidator:
         self.date_order, ambiguous = _resolve_order(date_cols, self.fm, self.p, self.file)
         pdate, bad_p = self.dates("procedure_date", ambiguous)
         blank_p = pdate.isna().to_numpy() & ~bad_p
-        self.add("error", "missing_value", blank_p, "procedure date is blank",
-                 self.name("procedure_date"))
+        self.add(
+            "error",
+            "missing_value",
+            blank_p,
+            "procedure date is blank",
+            self.name("procedure_date"),
+        )
         drop |= pdate.isna().to_numpy()
 
         days = pd.Series(np.nan, index=f.index)
@@ -351,21 +413,37 @@ class _FollowupValidator:
             frac = d_num.notna() & (d_num != np.floor(d_num))
             use = days.isna().to_numpy()
             bad_d = (bad_d | frac.to_numpy()) & use
-            self.add("error", "not_a_number", bad_d,
-                     d_text.astype(str) + " is not a whole number of days",
-                     self.name("days_after"), d_text)
+            self.add(
+                "error",
+                "not_a_number",
+                bad_d,
+                lambda: d_text.astype(str) + " is not a whole number of days",
+                self.name("days_after"),
+                d_text,
+            )
             days = days.where(~use, d_num)
             drop |= bad_d
         no_day = days.isna().to_numpy() & ~drop
-        self.add("error", "missing_value", no_day,
-                 "assessment date is blank (and no days_after is given)", f[DATE_COL])
+        self.add(
+            "error",
+            "missing_value",
+            no_day,
+            "assessment date is blank (and no days_after is given)",
+            f[DATE_COL],
+        )
         drop |= no_day
 
         # scores and instruments
         score_text = clean_text(f["score"])
         score, bad_s = parse_numbers(score_text)
-        self.add("error", "not_a_number", bad_s, score_text.astype(str) + " is not a number",
-                 f[SCORE_COL], score_text)
+        self.add(
+            "error",
+            "not_a_number",
+            bad_s,
+            lambda: score_text.astype(str) + " is not a number",
+            f[SCORE_COL],
+            score_text,
+        )
         blank_s = score_text.isna().to_numpy()
         self.add("warning", "missing_score", blank_s, "score is blank: row skipped", f[SCORE_COL])
         drop |= bad_s | blank_s
@@ -375,21 +453,48 @@ class _FollowupValidator:
         else:
             inst = pd.Series(self.fm.default_instrument, index=f.index, dtype=object)
         known = inst.isin(list(self.fm.instruments)).to_numpy()
-        self.add("error", "unknown_instrument", ~known,
-                 inst.astype(str) + " is not a known instrument ("
-                 + ", ".join(sorted(self.fm.instruments))
-                 + "); declare it in a mapping file under [instruments.NAME]",
-                 self.name("instrument"), inst)
+        self.add(
+            "error",
+            "unknown_instrument",
+            ~known,
+            lambda: (
+                inst.astype(str)
+                + " is not a known instrument ("
+                + ", ".join(sorted(self.fm.instruments))
+                + "); declare it in a mapping file under [instruments.NAME]"
+            ),
+            self.name("instrument"),
+            inst,
+        )
         drop |= ~known
-        lo = inst.map({k: i.minimum for k, i in self.fm.instruments.items()})
-        hi = inst.map({k: i.maximum for k, i in self.fm.instruments.items()})
-        label = inst.map({k: k.upper() for k in self.fm.instruments})
-        out = (score.notna() & known & ((score < lo) | (score > hi))).to_numpy()
-        self.add("error", "out_of_range", out,
-                 score_text.astype(str) + " is outside the " + label.astype(str) + " range "
-                 + lo.map("{:g}".format, na_action="ignore").astype(str) + "-"
-                 + hi.map("{:g}".format, na_action="ignore").astype(str),
-                 f[SCORE_COL], score_text)
+        codes, names = pd.factorize(inst)
+        lo = np.array(
+            [self.fm.instruments[k].minimum if k in self.fm.instruments else np.nan for k in names]
+        )[codes]
+        hi = np.array(
+            [self.fm.instruments[k].maximum if k in self.fm.instruments else np.nan for k in names]
+        )[codes]
+        sc = score.to_numpy()
+        out = ~np.isnan(sc) & known & ((sc < lo) | (sc > hi))
+        self.add(
+            "error",
+            "out_of_range",
+            out,
+            lambda: (
+                score_text.astype(str)
+                + " is outside the "
+                + inst.map(
+                    lambda k: (
+                        self.fm.instruments[k].name.upper()
+                        + " range "
+                        + self.fm.instruments[k].range_text
+                    ),
+                    na_action="ignore",
+                )
+            ),
+            f[SCORE_COL],
+            score_text,
+        )
         drop |= out
 
         # procedure-level fields
@@ -397,30 +502,55 @@ class _FollowupValidator:
         side = clean_text(f["side"], lower=True) if "side" in f else None
         technique = clean_text(f["technique"], lower=True) if "technique" in f else None
         if side is not None:
-            norm = side.map(_SIDES)
+            norm = clean_text(f["side"], lower=True, aliases=_SIDES, only_aliases=True)
             bad = (side.notna() & norm.isna()).to_numpy()
-            self.add("error", "bad_value", bad,
-                     side.astype(str) + " is not left or right; enter each side of a bilateral "
-                     "procedure as its own procedure", self.name("side"), side)
+            self.add(
+                "error",
+                "bad_value",
+                bad,
+                lambda: (
+                    side.astype(str) + " is not left or right; enter each side of a bilateral "
+                    "procedure as its own procedure"
+                ),
+                self.name("side"),
+                side,
+            )
             drop |= bad
             side = norm
         if technique is not None:
-            technique = technique.replace(_TECHNIQUES)
+            technique = clean_text(f["technique"], lower=True, aliases=_TECHNIQUES)
 
         # future dates
         if self.as_of is not None:
             cut = pd.Timestamp(self.as_of)
             fut_p = (pdate > cut).to_numpy()
-            self.add("warning", "future_date", fut_p,
-                     pdate.dt.strftime("%Y-%m-%d") + " is after the data cut "
-                     + cut.strftime("%Y-%m-%d") + ": row excluded",
-                     self.name("procedure_date"), f["procedure_date"].astype(str))
+            self.add(
+                "warning",
+                "future_date",
+                fut_p,
+                lambda: (
+                    pdate.dt.strftime("%Y-%m-%d")
+                    + " is after the data cut "
+                    + cut.strftime("%Y-%m-%d")
+                    + ": row excluded"
+                ),
+                self.name("procedure_date"),
+                lambda: f["procedure_date"].astype(str),
+            )
             fut_a = (adate > cut).to_numpy() & ~fut_p
-            self.add("warning", "future_date", fut_a,
-                     adate.dt.strftime("%Y-%m-%d") + " is after the data cut "
-                     + cut.strftime("%Y-%m-%d") + ": row excluded",
-                     f[DATE_COL], f["assessment_date"].astype(str) if "assessment_date" in f
-                     else None)
+            self.add(
+                "warning",
+                "future_date",
+                fut_a,
+                lambda: (
+                    adate.dt.strftime("%Y-%m-%d")
+                    + " is after the data cut "
+                    + cut.strftime("%Y-%m-%d")
+                    + ": row excluded"
+                ),
+                f[DATE_COL],
+                lambda: f["assessment_date"].astype(str),
+            )
             drop |= fut_p | fut_a
 
         # procedure key
@@ -429,8 +559,13 @@ class _FollowupValidator:
         key_parts: dict[str, pd.Series] = {"patient_id": pid}
         if proc_id is not None:
             blank_id = proc_id.isna().to_numpy() & ~drop
-            self.add("error", "missing_value", blank_id, "procedure id is blank",
-                     self.name("procedure_id"))
+            self.add(
+                "error",
+                "missing_value",
+                blank_id,
+                "procedure id is blank",
+                self.name("procedure_id"),
+            )
             drop |= blank_id
             key_parts["procedure_id"] = proc_id
         else:
@@ -449,8 +584,16 @@ class _FollowupValidator:
             fields["side"] = side
         if technique is not None:
             fields["technique"] = technique
-        skip = {"patient_id", "procedure_id", ROW, SCORE_COL, DATE_COL,
-                *ASSESSMENT_FIELDS, *PROCEDURE_FIELDS, *self.fm.assessment_columns}
+        skip = {
+            "patient_id",
+            "procedure_id",
+            ROW,
+            SCORE_COL,
+            DATE_COL,
+            *ASSESSMENT_FIELDS,
+            *PROCEDURE_FIELDS,
+            *self.fm.assessment_columns,
+        }
         covariates = tuple(c for c in f.columns if c not in skip)
         for c in covariates:
             fields[c] = clean_text(f[c])
@@ -461,27 +604,47 @@ class _FollowupValidator:
 
         keep = ~drop
         # duplicates: same procedure, day and instrument
-        a = pd.DataFrame({
-            "key": key, "days_after": days.to_numpy(), "instrument": inst.to_numpy(),
-            "score": score.to_numpy(), "row": f[ROW].to_numpy(), "i": np.arange(n),
-        })[keep]
+        a = pd.DataFrame(
+            {
+                "key": key,
+                "days_after": days.to_numpy(),
+                "instrument": inst.to_numpy(),
+                "score": score.to_numpy(),
+                "row": f[ROW].to_numpy(),
+                "i": np.arange(n),
+            }
+        )[keep]
         grp = a.groupby(["key", "days_after", "instrument"], sort=False)
         size = grp["score"].transform("size")
         nuniq = grp["score"].transform("nunique")
         conflict = np.zeros(n, dtype=bool)
         conflict[a["i"][(size > 1) & (nuniq > 1)].to_numpy()] = True
-        day_text = days.map("{:.0f}".format, na_action="ignore").astype(str)
-        self.add("error", "conflicting_duplicate", conflict,
-                 "score " + score_text.astype(str) + " conflicts with a different score for the "
-                 "same procedure and instrument on the same day (day " + day_text + ")",
-                 f[SCORE_COL], score_text)
+        self.add(
+            "error",
+            "conflicting_duplicate",
+            conflict,
+            lambda: (
+                "score " + score_text.astype(str) + " conflicts with a different score for the "
+                "same procedure and instrument on the same day (day "
+                + days.map("{:.0f}".format, na_action="ignore").astype(str)
+                + ")"
+            ),
+            f[SCORE_COL],
+            score_text,
+        )
         dup_extra = np.zeros(n, dtype=bool)
         repeated = a[(size > 1) & (nuniq == 1)]
         extra = repeated["i"][repeated.duplicated(["key", "days_after", "instrument"])]
         dup_extra[extra.to_numpy()] = True
-        self.add("warning", "duplicate_row", dup_extra,
-                 "repeats an earlier row with the same procedure, day, instrument and score: "
-                 "row skipped", f[SCORE_COL], score_text)
+        self.add(
+            "warning",
+            "duplicate_row",
+            dup_extra,
+            "repeats an earlier row with the same procedure, day, instrument and score: "
+            "row skipped",
+            f[SCORE_COL],
+            score_text,
+        )
         keep &= ~conflict & ~dup_extra
 
         # assemble
@@ -496,8 +659,9 @@ class _FollowupValidator:
         procs = pf[usable].groupby("key", sort=True).first()
         codes = pd.factorize(procs["patient_id"])[0]
         procs.insert(0, "patient", codes)
-        procs["procedure_id"] = procs.get("procedure_id", pd.Series(None, index=procs.index,
-                                                                      dtype=object))
+        procs["procedure_id"] = procs.get(
+            "procedure_id", pd.Series(None, index=procs.index, dtype=object)
+        )
         for c in covariates:
             num, bad = parse_numbers(procs[c])
             if not bad.any() and num.notna().any():
@@ -506,12 +670,14 @@ class _FollowupValidator:
         procs = procs.reset_index(drop=True).rename_axis("procedure")
 
         keep &= usable
-        assess = pd.DataFrame({
-            "procedure": key_to_proc.reindex(key[keep]).to_numpy(),
-            "days_after": days[keep].astype(int).to_numpy(),
-            "instrument": inst[keep].to_numpy(),
-            "score": score[keep].to_numpy(),
-        })
+        assess = pd.DataFrame(
+            {
+                "procedure": key_to_proc.reindex(key[keep]).to_numpy(),
+                "days_after": days[keep].astype(int).to_numpy(),
+                "instrument": inst[keep].to_numpy(),
+                "score": score[keep].to_numpy(),
+            }
+        )
         for c in ("visit", *self.fm.assessment_columns):
             if c in f:
                 assess[c] = clean_text(f[c])[keep].to_numpy()
@@ -528,11 +694,20 @@ class _FollowupValidator:
 
             text = f[c].astype(str).str.strip()
             bad = bad & ~text.str.match(_SLASHED).to_numpy()
-        hint = (f' (the mapping gives format "{self.fm.date_format}")' if self.fm.date_format
-                else "; write dates as YYYY-MM-DD or set [dates] format in a mapping file")
+        hint = (
+            f' (the mapping gives format "{self.fm.date_format}")'
+            if self.fm.date_format
+            else "; write dates as YYYY-MM-DD or set [dates] format in a mapping file"
+        )
         col = f[DATE_COL] if c == "assessment_date" else self.name(c)
-        self.add("error", "bad_date", bad, f[c].astype(str) + " is not a date" + hint, col,
-                 f[c].astype(str))
+        self.add(
+            "error",
+            "bad_date",
+            bad,
+            lambda: f[c].astype(str) + " is not a date" + hint,
+            col,
+            lambda: f[c].astype(str),
+        )
         return values, bad
 
     def consistent(
@@ -551,19 +726,34 @@ class _FollowupValidator:
         mask[differs] = True
         shown = values.dt.strftime("%Y-%m-%d") if values.dtype.kind == "M" else values.astype(str)
         exp_full = pd.Series(pd.NA, index=values.index, dtype=object)
-        exp_shown = expected.astype("int64").astype("datetime64[ns]").dt.strftime("%Y-%m-%d") \
-            if values.dtype.kind == "M" else expected.astype(str)
+        exp_shown = (
+            expected.astype("int64").astype("datetime64[ns]").dt.strftime("%Y-%m-%d")
+            if values.dtype.kind == "M"
+            else expected.astype(str)
+        )
         exp_full[d.index] = exp_shown.to_numpy()
-        self.add("error", "inconsistent_procedure", mask,
-                 shown + " differs from " + exp_full.astype(str)
-                 + " in the other rows of the same procedure; a procedure-level value must be "
-                 "the same on every row", self.name(c), shown)
+        self.add(
+            "error",
+            "inconsistent_procedure",
+            mask,
+            shown
+            + " differs from "
+            + exp_full.astype(str)
+            + " in the other rows of the same procedure; a procedure-level value must be "
+            "the same on every row",
+            self.name(c),
+            shown,
+        )
         return mask
 
 
 def _validate_events(
-    raw: RawTable | None, procedures: pd.DataFrame, fm: FileMapping,
-    problems: ProblemCollector, fallback_order: str | None, as_of: dt.date | None,
+    raw: RawTable | None,
+    procedures: pd.DataFrame,
+    fm: FileMapping,
+    problems: ProblemCollector,
+    fallback_order: str | None,
+    as_of: dt.date | None,
 ) -> pd.DataFrame:
     """Link events to procedures; report unknown procedures and bad values."""
     if raw is None:
@@ -574,53 +764,96 @@ def _validate_events(
     def name(c: str) -> str:
         return raw.original.get(c, c)
 
-    def add(sev: str, rule: str, mask: np.ndarray, msg: str | pd.Series, col: str,
-            val: pd.Series | None = None) -> None:
+    def add(
+        sev: str,
+        rule: str,
+        mask: np.ndarray,
+        msg: str | pd.Series,
+        col: str,
+        val: pd.Series | None = None,
+    ) -> None:
         if mask.any():
-            problems.add(sev, rule, file, msg[mask] if isinstance(msg, pd.Series) else msg,
-                         row=f[ROW][mask],
-                         patient=f["patient_id"][mask] if "patient_id" in f else None,
-                         column=col, value=val[mask] if val is not None else None)
+            problems.add(
+                sev,
+                rule,
+                file,
+                msg[mask] if isinstance(msg, pd.Series) else msg,
+                row=f[ROW][mask],
+                patient=f["patient_id"][mask] if "patient_id" in f else None,
+                column=col,
+                value=val[mask] if val is not None else None,
+            )
 
     missing = [c for c in ("patient_id", "event", "event_date") if c not in f]
     for c in missing:
-        problems.add("error", "missing_column", file,
-                     f'required column "{c}" is missing from the events file (found: '
-                     + ", ".join(f'"{x}"' for x in raw.original.values()) + ")", column=c)
+        problems.add(
+            "error",
+            "missing_column",
+            file,
+            f'required column "{c}" is missing from the events file (found: '
+            + ", ".join(f'"{x}"' for x in raw.original.values())
+            + ")",
+            column=c,
+        )
     if missing:
         return _events_frame()
 
     pid = clean_text(f["patient_id"])
     event = clean_text(f["event"], lower=True)
-    detail = clean_text(f["detail"], lower=True) if "detail" in f else pd.Series(
-        None, index=f.index, dtype=object)
+    detail = (
+        clean_text(f["detail"], lower=True)
+        if "detail" in f
+        else pd.Series(None, index=f.index, dtype=object)
+    )
     date_cols = [(c, f[c]) for c in ("event_date", "procedure_date") if c in f]
     order, ambiguous = _resolve_order(date_cols, fm, problems, file, fallback_order)
     edate, bad_e = parse_dates(f["event_date"], order=order, fmt=fm.date_format)
     drop = pid.isna().to_numpy()
     add("error", "missing_value", drop, "patient id is blank", name("patient_id"))
     if not ambiguous:
-        add("error", "bad_date", bad_e, f["event_date"].astype(str) + " is not a date",
-            name("event_date"), f["event_date"].astype(str))
+        add(
+            "error",
+            "bad_date",
+            bad_e,
+            f["event_date"].astype(str) + " is not a date",
+            name("event_date"),
+            f["event_date"].astype(str),
+        )
     blank_e = edate.isna().to_numpy() & ~bad_e
     add("error", "missing_value", blank_e, "event date is blank", name("event_date"))
     drop |= edate.isna().to_numpy()
     bad_kind = ~event.isin(EVENT_TYPES).to_numpy()
-    add("error", "unknown_event", bad_kind,
+    add(
+        "error",
+        "unknown_event",
+        bad_kind,
         event.astype(str) + " is not a known event (" + ", ".join(EVENT_TYPES) + ")",
-        name("event"), event)
+        name("event"),
+        event,
+    )
     drop |= bad_kind
     if as_of is not None:
         fut = (edate > pd.Timestamp(as_of)).to_numpy() & ~drop
-        add("warning", "future_date", fut,
+        add(
+            "warning",
+            "future_date",
+            fut,
             edate.dt.strftime("%Y-%m-%d") + " is after the data cut: event ignored",
-            name("event_date"), f["event_date"].astype(str))
+            name("event_date"),
+            f["event_date"].astype(str),
+        )
         drop |= fut
 
-    ev = pd.DataFrame({
-        "i": np.arange(len(f)), "patient_id": pid, "event": event, "event_date": edate,
-        "detail": detail, "row": f[ROW].to_numpy(),
-    })
+    ev = pd.DataFrame(
+        {
+            "i": np.arange(len(f)),
+            "patient_id": pid,
+            "event": event,
+            "event_date": edate,
+            "detail": detail,
+            "row": f[ROW].to_numpy(),
+        }
+    )
     ref_cols: list[str] = []
     if "procedure_id" in f and procedures["procedure_id"].notna().any():
         ev["procedure_id"] = clean_text(f["procedure_id"])
@@ -628,8 +861,14 @@ def _validate_events(
     elif "procedure_date" in f:
         pdate, bad_p = parse_dates(f["procedure_date"], order=order, fmt=fm.date_format)
         if not ambiguous:
-            add("error", "bad_date", bad_p, f["procedure_date"].astype(str) + " is not a date",
-                name("procedure_date"), f["procedure_date"].astype(str))
+            add(
+                "error",
+                "bad_date",
+                bad_p,
+                f["procedure_date"].astype(str) + " is not a date",
+                name("procedure_date"),
+                f["procedure_date"].astype(str),
+            )
         drop |= bad_p
         ev["procedure_date"] = pdate
         ref_cols = ["procedure_date"]
@@ -641,9 +880,14 @@ def _validate_events(
     ev = ev[~drop]
     has_ref = ev[ref_cols[0]].notna() if ref_cols else pd.Series(False, index=ev.index)
 
-    procs = procedures.reset_index()[["procedure", "patient_id", "procedure_date",
-                                      *[c for c in ("procedure_id", "joint", "side")
-                                        if c in procedures]]]
+    procs = procedures.reset_index()[
+        [
+            "procedure",
+            "patient_id",
+            "procedure_date",
+            *[c for c in ("procedure_id", "joint", "side") if c in procedures],
+        ]
+    ]
     linked = []
     # events naming their procedure; joint and side, where given, narrow the match
     named = ev[has_ref.to_numpy()]
@@ -661,14 +905,23 @@ def _validate_events(
         ref_name = name(ref)
         mask = np.zeros(len(f), dtype=bool)
         mask[unknown] = True
-        add("error", "unknown_procedure", mask,
-            "this event's patient and " + ref_name
-            + " match no procedure in the follow-up file", ref_name)
+        add(
+            "error",
+            "unknown_procedure",
+            mask,
+            "this event's patient and " + ref_name + " match no procedure in the follow-up file",
+            ref_name,
+        )
         mask = np.zeros(len(f), dtype=bool)
         mask[merged.loc[merged["i"].isin(many) & ~many_ok, "i"].unique()] = True
-        add("error", "ambiguous_event", mask,
+        add(
+            "error",
+            "ambiguous_event",
+            mask,
             "this event matches several procedures of the patient (e.g. both knees on one "
-            "day); add joint and side columns, or procedure_id", ref_name)
+            "day); add joint and side columns, or procedure_id",
+            ref_name,
+        )
         good = merged[merged["procedure"].notna() & (~merged["i"].isin(many) | many_ok)]
         linked.append(good[["i", "procedure", "event", "event_date", "detail", "row"]])
     # patient-level events without a procedure reference apply to every procedure
@@ -678,37 +931,62 @@ def _validate_events(
         mask = np.zeros(len(f), dtype=bool)
         mask[loose["i"][~lv]] = True
         ref = " or ".join(f'"{c}"' for c in ("procedure_id", "procedure_date"))
-        add("error", "missing_value", mask,
-            f"this event needs {ref} to say which procedure it concerns", name("event"))
+        add(
+            "error",
+            "missing_value",
+            mask,
+            f"this event needs {ref} to say which procedure it concerns",
+            name("event"),
+        )
         pl = loose[lv][["i", "patient_id", "event", "event_date", "detail", "row"]]
         merged = pl.merge(procs[["procedure", "patient_id"]], on="patient_id", how="left")
         unknown = merged.loc[merged["procedure"].isna(), "i"].unique()
         mask = np.zeros(len(f), dtype=bool)
         mask[unknown] = True
-        add("error", "unknown_procedure", mask,
-            "patient has no procedure in the follow-up file", name("patient_id"))
-        linked.append(merged.loc[merged["procedure"].notna(),
-                                 ["i", "procedure", "event", "event_date", "detail", "row"]])
+        add(
+            "error",
+            "unknown_procedure",
+            mask,
+            "patient has no procedure in the follow-up file",
+            name("patient_id"),
+        )
+        linked.append(
+            merged.loc[
+                merged["procedure"].notna(),
+                ["i", "procedure", "event", "event_date", "detail", "row"],
+            ]
+        )
     if not linked:
         return _events_frame()
     out = pd.concat(linked, ignore_index=True)
-    out = out.merge(procs[["procedure", "procedure_date"]].rename(
-        columns={"procedure_date": "_pdate"}), on="procedure", how="left")
+    out = out.merge(
+        procs[["procedure", "procedure_date"]].rename(columns={"procedure_date": "_pdate"}),
+        on="procedure",
+        how="left",
+    )
     out["procedure"] = out["procedure"].astype(int)
     out["days_after"] = (out["event_date"] - out["_pdate"]).dt.days.astype(float)
     before = (out["days_after"] < 0) & ~out["event"].isin(PATIENT_LEVEL)
     if before.any():
         mask = np.zeros(len(f), dtype=bool)
         mask[out.loc[before, "i"].to_numpy()] = True
-        add("warning", "event_before_procedure", mask,
+        add(
+            "warning",
+            "event_before_procedure",
+            mask,
             f["event_date"].astype(str) + " is before the procedure it concerns: event ignored",
-            name("event_date"), f["event_date"].astype(str))
+            name("event_date"),
+            f["event_date"].astype(str),
+        )
     out = out[~before | out["event"].isin(PATIENT_LEVEL)]
     out = out[out["days_after"] >= 0]
     return _events_frame(
-        procedure=out["procedure"].to_numpy(), event=out["event"].to_numpy(),
-        event_date=out["event_date"].to_numpy(), days_after=out["days_after"].to_numpy(),
-        detail=out["detail"].to_numpy(), source="file",
+        procedure=out["procedure"].to_numpy(),
+        event=out["event"].to_numpy(),
+        event_date=out["event_date"].to_numpy(),
+        days_after=out["days_after"].to_numpy(),
+        detail=out["detail"].to_numpy(),
+        source="file",
         row=pd.array(out["row"].to_numpy(), dtype="Int64"),
     )
 
@@ -720,7 +998,8 @@ def _inferred_repeats(procedures: pd.DataFrame, events: pd.DataFrame) -> pd.Data
         return _events_frame()
     p = procedures.reset_index()[["procedure", "patient", "joint", "side", "procedure_date"]]
     p = p.dropna(subset=["joint", "side"]).sort_values(
-        ["patient", "joint", "side", "procedure_date"], kind="stable")
+        ["patient", "joint", "side", "procedure_date"], kind="stable"
+    )
     nxt = p.groupby(["patient", "joint", "side"], sort=False)["procedure_date"].shift(-1)
     has = nxt.notna() & (nxt > p["procedure_date"])
     rep = p[has.to_numpy()].assign(event_date=nxt[has])
@@ -729,24 +1008,31 @@ def _inferred_repeats(procedures: pd.DataFrame, events: pd.DataFrame) -> pd.Data
     if rep.empty:
         return _events_frame()
     return _events_frame(
-        procedure=rep["procedure"].to_numpy(), event="repeat_procedure",
+        procedure=rep["procedure"].to_numpy(),
+        event="repeat_procedure",
         event_date=rep["event_date"].to_numpy(),
         days_after=(rep["event_date"] - rep["procedure_date"]).dt.days.astype(float).to_numpy(),
-        detail=None, source="inferred", row=pd.array([pd.NA] * len(rep), dtype="Int64"),
+        detail=None,
+        source="inferred",
+        row=pd.array([pd.NA] * len(rep), dtype="Int64"),
     )
 
 
 def _apply_followup_end(
-    procedures: pd.DataFrame, assessments: pd.DataFrame, events: pd.DataFrame,
-    problems: ProblemCollector, file: str,
+    procedures: pd.DataFrame,
+    assessments: pd.DataFrame,
+    events: pd.DataFrame,
+    problems: ProblemCollector,
+    file: str,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Record when follow-up ends; exclude assessments after it, with a warning."""
     ending = events[events["event"].isin(ENDS_FOLLOWUP)]
     first = ending.sort_values("days_after", kind="stable").drop_duplicates("procedure")
     end_day = first.set_index("procedure")["days_after"].reindex(procedures.index)
     reason = first.set_index("procedure")["event"].reindex(procedures.index)
-    procedures = procedures.assign(followup_end_day=end_day.to_numpy(),
-                                   followup_end_reason=reason.to_numpy())
+    procedures = procedures.assign(
+        followup_end_day=end_day.to_numpy(), followup_end_reason=reason.to_numpy()
+    )
     a_end = end_day.reindex(assessments["procedure"]).to_numpy()
     a_reason = reason.reindex(assessments["procedure"]).to_numpy()
     after = assessments["days_after"].to_numpy() > np.nan_to_num(a_end, nan=np.inf)
@@ -754,12 +1040,19 @@ def _apply_followup_end(
         sub = assessments[after]
         pid = procedures["patient_id"].reindex(sub["procedure"]).to_numpy()
         problems.add(
-            "warning", "after_followup_end", file,
-            "assessment on day " + sub["days_after"].astype(str) + " is after the "
+            "warning",
+            "after_followup_end",
+            file,
+            "assessment on day "
+            + sub["days_after"].astype(str)
+            + " is after the "
             + pd.Series(a_reason[after], index=sub.index).astype(str).str.replace("_", " ")
-            + " on day " + pd.Series(a_end[after], index=sub.index).map("{:.0f}".format)
+            + " on day "
+            + pd.Series(a_end[after], index=sub.index).map("{:.0f}".format)
             + ", which ends follow-up: row excluded",
-            row=sub["row"], patient=pid, column=None,
+            row=sub["row"],
+            patient=pid,
+            column=None,
         )
         assessments = assessments[~after].reset_index(drop=True)
     return procedures, assessments
@@ -774,12 +1067,25 @@ def _completeness_warnings(
     last_day = g["days_after"].max().reindex(procedures.index)
     first_row = g["row"].min().reindex(procedures.index)
     for rule, mask, msg in (
-        ("no_baseline", ~(first_day <= 0),
-         "procedure has no assessment on or before its date (no baseline); it cannot be "
-         "analysed"),
-        ("no_followup", ~(last_day > 0),
-         "procedure has no assessment after its date (no follow-up)"),
+        (
+            "no_baseline",
+            ~(first_day <= 0),
+            "procedure has no assessment on or before its date (no baseline); it cannot be "
+            "analysed",
+        ),
+        (
+            "no_followup",
+            ~(last_day > 0),
+            "procedure has no assessment after its date (no follow-up)",
+        ),
     ):
         if mask.any():
-            problems.add("warning", rule, file, msg, row=first_row[mask],
-                         patient=procedures["patient_id"][mask], column=None)
+            problems.add(
+                "warning",
+                rule,
+                file,
+                msg,
+                row=first_row[mask],
+                patient=procedures["patient_id"][mask],
+                column=None,
+            )
