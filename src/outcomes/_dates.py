@@ -22,13 +22,13 @@ import pandas as pd
 
 from outcomes._cells import MISSING_MARKERS
 
-__all__ = ["OrderEvidence", "order_evidence", "parse_dates"]
+__all__ = ["SLASHED", "OrderEvidence", "order_evidence", "parse_dates"]
 
 _ISO = (
     r"^(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})"
     r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 )
-_SLASHED = (
+SLASHED = (
     r"^(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?P<y>\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
 )
 _DAY_MON = r"^(?P<d>\d{1,2})[\s\-/.]*(?P<mon>[A-Za-z]{3,9})\.?[\s\-/.,]*(?P<y>\d{4})$"
@@ -106,7 +106,7 @@ def order_evidence(columns: list[pd.Series]) -> OrderEvidence:
         if s.dtype.kind in "Mmif":
             continue
         t = _as_text(s)
-        g = t.str.extract(_SLASHED).dropna()
+        g = t.str.extract(SLASHED).dropna()
         if g.empty:
             continue
         n += len(g)
@@ -185,7 +185,7 @@ def parse_dates(
     todo = todo & parsed.isna()
 
     if order is not None:
-        g = text[todo].str.extract(_SLASHED).dropna()
+        g = text[todo].str.extract(SLASHED).dropna()
         if len(g):
             day, mon = (g["a"], g["b"]) if order == "day-first" else (g["b"], g["a"])
             parsed[g.index] = _build(g["y"], mon, day)

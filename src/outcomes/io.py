@@ -150,6 +150,11 @@ def _read_frame(path: Path, sheet: str | None) -> tuple[pd.DataFrame, SourceFile
                 engine="c",
             )
         elif suffix in {".xlsx", ".xlsm"}:
+            if not data.startswith(b"PK"):  # an .xlsx file is a zip archive
+                raise InputError(
+                    f"{path.name}: is not an Excel workbook; save it from Excel as "
+                    '"Excel Workbook (.xlsx)", or export it as CSV'
+                )
             frame = pd.read_excel(_io.BytesIO(data), sheet_name=sheet or 0, dtype=object)
         else:
             frame = pd.read_parquet(_io.BytesIO(data))

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from outcomes._cells import clean_text, parse_numbers
-from outcomes._dates import order_evidence, parse_dates
+from outcomes._dates import SLASHED, order_evidence, parse_dates
 from outcomes.errors import ValidationError
 from outcomes.instruments import Instrument
 from outcomes.io import DATE_COL, ROW, SCORE_COL, RawTable, SourceFile, read_events, read_followup
@@ -212,7 +212,9 @@ def validate(
     procedures, assessments = _apply_followup_end(
         procedures, assessments, events, problems, raw.source.name
     )
-    _completeness_warnings(procedures, assessments, problems, raw.source.name)
+    _completeness_warnings(
+        procedures.drop(index=v.error_procedures), assessments, problems, raw.source.name
+    )
     return Cohort(
         procedures=procedures,
         assessments=assessments,
@@ -314,6 +316,8 @@ class _FollowupValidator:
         self.file = raw.source.name
         self.as_of = as_of
         self.date_order: str | None = None
+        self.error_rows = np.zeros(len(self.f), dtype=bool)
+        self.error_procedures = np.array([], dtype=int)
 
     def name(self, canonical: str) -> str:
         return self.raw.original.get(canonical, canonical)
@@ -334,6 +338,8 @@ class _FollowupValidator:
         """
         if not mask.any():
             return
+        if severity == "error":
+            self.error_rows |= mask
         f = self.f
         msg = _pick(message, mask)
         col = column[mask] if isinstance(column, pd.Series) else column
@@ -667,6 +673,9 @@ class _FollowupValidator:
             if not bad.any() and num.notna().any():
                 procs[c] = num
         key_to_proc = pd.Series(np.arange(len(procs)), index=procs.index)
+        self.error_procedures = (
+            key_to_proc.reindex(np.unique(key[self.error_rows])).dropna().astype(int).to_numpy()
+        )
         procs = procs.reset_index(drop=True).rename_axis("procedure")
 
         keep &= usable
@@ -689,11 +698,10 @@ class _FollowupValidator:
         f = self.f
         order = self.date_order
         values, bad = parse_dates(f[c], order=order, fmt=self.fm.date_format)
+        report = bad
         if ambiguous:  # slashed dates were reported once for the whole file
-            from outcomes._dates import _SLASHED
-
             text = f[c].astype(str).str.strip()
-            bad = bad & ~text.str.match(_SLASHED).to_numpy()
+            report = bad & ~text.str.match(SLASHED).to_numpy()
         hint = (
             f' (the mapping gives format "{self.fm.date_format}")'
             if self.fm.date_format
@@ -703,7 +711,7 @@ class _FollowupValidator:
         self.add(
             "error",
             "bad_date",
-            bad,
+            report,
             lambda: f[c].astype(str) + " is not a date" + hint,
             col,
             lambda: f[c].astype(str),

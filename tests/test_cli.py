@@ -1,0 +1,107 @@
+"""The command line: exit codes, one line per problem, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from outcomes.cli import main
+
+DATA = Path(__file__).parent / "data"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m outcomes`` as a user would, in a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "outcomes", *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_validate_clean_file_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["validate", str(DATA / "minimal.csv"), "--as-of", "2025-01-01"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "2 patients, 2 procedures, 4 assessments kept, 0 events" in out
+    assert "OK: no errors (0 warning(s))." in out
+
+
+def test_validate_file_with_errors_exits_1_with_one_line_per_problem() -> None:
+    r = run("validate", str(DATA / "bad" / "conflicting_duplicate.csv"))
+    assert r.returncode == 1
+    lines = [x for x in r.stdout.splitlines() if x.startswith("error: ")]
+    assert len(lines) == 2
+    assert all("conflicting_duplicate.csv row " in x for x in lines)
+    assert "Traceback" not in r.stdout + r.stderr
+    assert "FAILED: 2 error(s) must be fixed before analysis." in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "stderr"),
+    [
+        pytest.param(
+            ["validate", "nope.csv"],
+            2,
+            "outcomes: error: nope.csv: file not found",
+            id="missing file is a usage error",
+        ),
+        pytest.param(
+            ["validate", str(DATA / "minimal.csv"), "--mapping", "none.toml"],
+            2,
+            "mapping file not found",
+            id="missing mapping file",
+        ),
+        pytest.param(
+            ["validate"], 2, "the following arguments are required: file", id="no file given"
+        ),
+        pytest.param(["valdate", "x.csv"], 2, "invalid choice: 'valdate'", id="typo in command"),
+        pytest.param(
+            ["validate", str(DATA / "minimal.csv"), "--as-of", "01/02/2024"],
+            2,
+            "'01/02/2024' is not a date as YYYY-MM-DD",
+            id="bad --as-of",
+        ),
+        pytest.param(
+            ["validate", str(DATA / "bad" / "not_excel.xlsx")],
+            1,
+            "outcomes: error: not_excel.xlsx: is not an Excel workbook",
+            id="unreadable file",
+        ),
+        pytest.param(
+            [
+                "validate",
+                str(DATA / "minimal.csv"),
+                "--mapping",
+                str(DATA / "bad" / "mapping_unknown_key.toml"),
+            ],
+            1,
+            "unknown key(s) 'colour'",
+            id="bad mapping",
+        ),
+    ],
+)
+def test_usage_and_input_errors(args: list[str], code: int, stderr: str) -> None:
+    r = run(*args)
+    assert r.returncode == code
+    assert stderr in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("command", ["validate", "sample"])
+def test_every_subcommand_has_help(command: str) -> None:
+    r = run(command, "--help")
+    assert r.returncode == 0
+    assert "usage: outcomes " + command in r.stdout
+
+
+def test_problems_can_be_saved_as_csv(tmp_path: Path) -> None:
+    out = tmp_path / "problems.csv"
+    code = main(
+        ["validate", str(DATA / "bad" / "score_out_of_range.csv"), "--problems-csv", str(out)]
+    )
+    assert code == 1
+    text = out.read_text()
+    assert text.splitlines()[0] == "severity,rule,file,row,patient,column,value,message"
+    assert "out_of_range" in text
