@@ -213,7 +213,7 @@ def validate(
         procedures, assessments, events, problems, raw.source.name
     )
     _completeness_warnings(
-        procedures.drop(index=v.error_procedures), assessments, problems, raw.source.name
+        procedures.drop(index=list(v.error_procedures)), assessments, problems, raw.source.name
     )
     return Cohort(
         procedures=procedures,
