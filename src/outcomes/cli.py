@@ -20,8 +20,6 @@ from outcomes.errors import MissingFileError, OutcomesError
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 3
 
-SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
-
 
 def _date(text: str) -> dt.date:
     try:
@@ -165,6 +163,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OutcomesError as exc:
         print(f"outcomes: error: {exc}", file=sys.stderr)
         return EXIT_DATA
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return EXIT_OK
     except KeyboardInterrupt:
         print("outcomes: interrupted", file=sys.stderr)
         return 130

@@ -1,0 +1,281 @@
+"""From validated scores to interval-censored relief durations.
+
+Loss of relief is only seen at a visit, so each procedure's relief duration
+is known to lie in an interval ``(lower, upper]`` of months since the
+procedure (``upper = inf``: relief not lost by the last visit). The rules are
+set by a :class:`ReliefDefinition`; everything here is vectorised over all
+assessments at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from outcomes.io import DAYS_PER_MONTH
+from outcomes.schema import Cohort
+
+__all__ = ["EXCLUSIONS", "ReliefDefinition", "derive_relief"]
+
+#: Exclusion reasons, in the order they are checked.
+EXCLUSIONS = {
+    "no_baseline": "no baseline score within the baseline window",
+    "baseline_at_best": "baseline score already at the best possible value: cannot improve",
+    "no_followup": "no assessment after the flare window",
+    "non_responder": "no relief at the first assessment (population = responders)",
+}
+
+
+@dataclass(frozen=True)
+class ReliefDefinition:
+    """What counts as relief, and when it is lost.
+
+    Parameters
+    ----------
+    percent_reduction : float or None
+        Relief needs at least this improvement from baseline, in percent of
+        the room to improve (for a 0-10 NRS: (baseline - score) / baseline).
+        Default 50. None: not used.
+    absolute_reduction : float or None
+        Relief needs at least this improvement in instrument points (e.g. 2
+        NRS points). Default None: not used.
+    combine : {"any", "all"}
+        With both thresholds set: relief if either ("any") or both ("all") hold.
+    baseline_window_days : int
+        Baseline is the latest assessment from this many days before the
+        procedure up to the procedure day. Default 90.
+    flare_window_days : int
+        Assessments with 0 < days after < this are ignored: pain often flares
+        for up to two weeks after the procedure. Default 14.
+    confirm : int
+        Consecutive assessments without relief needed to call relief lost;
+        loss is dated by the first of them. Default 1.
+    repeat_procedure_is_loss : bool
+        A repeat procedure on the same joint and side, before loss was seen,
+        counts as loss between the last assessment with relief and the repeat
+        (default); otherwise it censors follow-up.
+    population : {"responders", "all"}
+        "responders": duration of relief among initial responders (default).
+        "all": non-responders count as losing relief in (0, first assessment].
+    instrument : str or None
+        Instrument to analyse; None uses the cohort's most frequent one.
+    """
+
+    percent_reduction: float | None = 50.0
+    absolute_reduction: float | None = None
+    combine: Literal["any", "all"] = "any"
+    baseline_window_days: int = 90
+    flare_window_days: int = 14
+    confirm: int = 1
+    repeat_procedure_is_loss: bool = True
+    population: Literal["responders", "all"] = "responders"
+    instrument: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.percent_reduction is None and self.absolute_reduction is None:
+            raise ValueError("set percent_reduction, absolute_reduction or both")
+        if self.percent_reduction is not None and not 0 < self.percent_reduction <= 100:
+            raise ValueError(f"percent_reduction must be in (0, 100], got {self.percent_reduction}")
+        if self.absolute_reduction is not None and self.absolute_reduction <= 0:
+            raise ValueError(f"absolute_reduction must be > 0, got {self.absolute_reduction}")
+        if self.combine not in ("any", "all"):
+            raise ValueError(f'combine must be "any" or "all", got {self.combine!r}')
+        if self.population not in ("responders", "all"):
+            raise ValueError(f'population must be "responders" or "all", got {self.population!r}')
+        if self.confirm < 1:
+            raise ValueError(f"confirm must be >= 1, got {self.confirm}")
+        if self.baseline_window_days < 0 or self.flare_window_days < 1:
+            raise ValueError("baseline_window_days must be >= 0 and flare_window_days >= 1")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def describe(self) -> str:
+        """The definition in words, for reports and methods sections."""
+        parts = []
+        if self.percent_reduction is not None:
+            parts.append(f"at least {self.percent_reduction:g}% reduction from baseline")
+        if self.absolute_reduction is not None:
+            parts.append(f"at least {self.absolute_reduction:g} points reduction")
+        thresholds = (" or " if self.combine == "any" else " and ").join(parts)
+        confirm = (
+            "the first assessment without relief"
+            if self.confirm == 1
+            else f"the first of {self.confirm} consecutive assessments without relief"
+        )
+        pop = (
+            "among initial responders (relief at the first assessment after the flare window)"
+            if self.population == "responders"
+            else "among all treated procedures (non-responders lose relief at once)"
+        )
+        repeat = (
+            "A repeat procedure on the same joint and side before loss was seen counts as loss."
+            if self.repeat_procedure_is_loss
+            else "A repeat procedure censors follow-up."
+        )
+        return (
+            f"Relief: {thresholds}. Baseline: the latest score from {self.baseline_window_days} "
+            f"days before the procedure to the procedure day. Scores in the first "
+            f"{self.flare_window_days} days are ignored (post-procedure flare). Loss of relief: "
+            f"{confirm}, dated between it and the previous assessment; duration {pop}. "
+            f"{repeat} Surgery, death and withdrawal censor follow-up at the last assessment "
+            "before them. Months are days / 30.4375."
+        )
+
+
+def derive_relief(cohort: Cohort, definition: ReliefDefinition | None = None) -> pd.DataFrame:
+    """One row per procedure: responder status and the interval holding loss of relief.
+
+    Parameters
+    ----------
+    cohort : Cohort
+        A validated cohort (errors must have been fixed).
+    definition : ReliefDefinition, optional
+        Defaults to ``ReliefDefinition()``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``procedure``, with the procedure-level columns (without
+        ``patient_id``) and: ``baseline_score``, ``baseline_day``,
+        ``first_day`` (first assessment after the flare window, days),
+        ``responder`` (bool; NA if excluded before response was known),
+        ``lower_months``, ``upper_months`` (loss lies in (lower, upper];
+        upper is inf when relief was not seen to end), ``event`` (``loss``,
+        ``repeat_procedure`` or ``censored``), ``censor_reason``
+        (``end_of_followup``, ``surgery``, ``death``, ``withdrawal``,
+        ``repeat_procedure``), ``n_followup`` (assessments used) and
+        ``excluded`` (reason, see :data:`EXCLUSIONS`, or None).
+    """
+    d = definition or ReliefDefinition()
+    cohort.raise_for_errors()
+    procs = cohort.procedures
+    a = cohort.assessments
+    instrument = d.instrument or (a["instrument"].mode().iloc[0] if len(a) else "nrs")
+    inst = cohort.instruments[instrument]
+    a = a[a["instrument"] == instrument]
+    day = a["days_after"].to_numpy()
+
+    out = procs.drop(columns=["patient_id"]).copy()
+    n = len(out)
+
+    # 1. baseline: the latest assessment in [-window, 0]
+    base = a[(day >= -d.baseline_window_days) & (day <= 0)]
+    base = base.drop_duplicates("procedure", keep="last")  # sorted by procedure, day
+    bscore = pd.Series(base["score"].to_numpy(), index=base["procedure"]).reindex(out.index)
+    bday = pd.Series(base["days_after"].to_numpy(), index=base["procedure"]).reindex(out.index)
+    out["baseline_score"] = bscore
+    out["baseline_day"] = bday
+    room = (inst.maximum - bscore) if inst.higher_is_better else (bscore - inst.minimum)
+
+    # 2-3. follow-up after the flare window, and relief at each assessment
+    post = a[(day >= d.flare_window_days)]
+    b = bscore.reindex(post["procedure"]).to_numpy()
+    r = room.reindex(post["procedure"]).to_numpy()
+    s = post["score"].to_numpy()
+    gain = (s - b) if inst.higher_is_better else (b - s)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tests = []
+        if d.percent_reduction is not None:
+            tests.append(100.0 * gain / r >= d.percent_reduction - 1e-9)
+        if d.absolute_reduction is not None:
+            tests.append(gain >= d.absolute_reduction - 1e-9)
+    relief = np.logical_or.reduce(tests) if d.combine == "any" else np.logical_and.reduce(tests)
+    pp = post["procedure"].to_numpy()
+    pday = post["days_after"].to_numpy().astype(float)
+
+    # keep only procedures that have a usable baseline
+    ok_base = ~np.isnan(b) & (r > 0)
+    pp, pday, relief = pp[ok_base], pday[ok_base], relief[ok_base]
+    m = len(pp)
+    first = np.ones(m, dtype=bool)
+    first[1:] = pp[1:] != pp[:-1]
+    pos = np.arange(m) - np.maximum.accumulate(np.where(first, np.arange(m), 0))
+
+    first_day = pd.Series(pday[first], index=pp[first]).reindex(out.index)
+    responder_at = pd.Series(relief[first], index=pp[first]).reindex(out.index)
+    n_follow = pd.Series(pp).value_counts().reindex(out.index, fill_value=0)
+
+    # 5. loss: the first run of `confirm` assessments without relief, after the first
+    lost = ~relief
+    confirmed = lost.copy()
+    for k in range(1, d.confirm):
+        nxt = np.zeros(m, dtype=bool)
+        nxt[:-k] = lost[k:] & (pp[k:] == pp[:-k])
+        confirmed &= nxt
+    is_loss = confirmed & (pos >= 1)
+    prev_day = np.r_[np.nan, pday[:-1]]
+    loss_rows = np.flatnonzero(is_loss)
+    loss_rows = (
+        loss_rows[np.r_[True, pp[loss_rows][1:] != pp[loss_rows][:-1]]]
+        if len(loss_rows)
+        else loss_rows
+    )
+    loss_lo = pd.Series(prev_day[loss_rows], index=pp[loss_rows]).reindex(out.index)
+    loss_hi = pd.Series(pday[loss_rows], index=pp[loss_rows]).reindex(out.index)
+    # last assessment with relief before any loss: the censoring point otherwise
+    before_loss = relief & (
+        pos < pd.Series(pos[loss_rows], index=pp[loss_rows]).reindex(pp).fillna(np.inf).to_numpy()
+    )
+    last_relief = (
+        pd.Series(pday[before_loss], index=pp[before_loss])
+        .groupby(level=0)
+        .max()
+        .reindex(out.index)
+    )
+
+    # 6. events
+    end_day = out["followup_end_day"].astype(float)
+    end_reason = out["followup_end_reason"]
+    repeat = (end_reason == "repeat_procedure") & d.repeat_procedure_is_loss
+    lost_seen = loss_hi.notna()
+    repeat_loss = repeat & ~lost_seen & (end_day > last_relief)
+
+    lower = np.where(lost_seen, loss_lo, last_relief)
+    upper = np.where(lost_seen, loss_hi, np.inf)
+    lower = np.where(repeat_loss, last_relief, lower)
+    upper = np.where(repeat_loss, end_day, upper)
+    event = np.where(lost_seen, "loss", np.where(repeat_loss, "repeat_procedure", "censored"))
+    censor = _choose(event == "censored", end_reason.fillna("end_of_followup").to_numpy())
+
+    responder = responder_at.astype("boolean")
+    # 7. population "all": non-responders lose relief in (0, first assessment]
+    nonresp = (responder_at == False).to_numpy()  # noqa: E712 - NA-aware comparison
+    if d.population == "all":
+        lower = np.where(nonresp, 0.0, lower)
+        upper = np.where(nonresp, first_day, upper)
+        event = np.where(nonresp, "loss", event)
+        censor = _choose(~nonresp, censor)
+
+    excluded = np.full(n, None, dtype=object)
+    no_follow = first_day.isna().to_numpy()
+    excluded[no_follow] = "no_followup"
+    excluded[(room <= 0).to_numpy()] = "baseline_at_best"
+    excluded[bscore.isna().to_numpy()] = "no_baseline"
+    if d.population == "responders":
+        excluded[nonresp & pd.isna(excluded)] = "non_responder"
+    unknown = pd.Series(excluded).isin(["no_baseline", "baseline_at_best", "no_followup"])
+    responder = responder.mask(unknown.to_numpy())
+
+    keep = pd.isna(excluded)
+    out["first_day"] = first_day
+    out["responder"] = responder
+    out["lower_months"] = np.where(keep, np.asarray(lower, dtype=float) / DAYS_PER_MONTH, np.nan)
+    out["upper_months"] = np.where(keep, np.asarray(upper, dtype=float) / DAYS_PER_MONTH, np.nan)
+    out["event"] = _choose(keep, event)
+    out["censor_reason"] = _choose(keep, censor)
+    out["n_followup"] = n_follow.to_numpy()
+    out["excluded"] = excluded
+    out.attrs["definition"] = d.to_dict()
+    out.attrs["instrument"] = instrument
+    return out
+
+
+def _choose(condition: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Object array: ``values`` where ``condition`` holds, else None."""
+    out = np.full(len(condition), None, dtype=object)
+    out[condition] = np.asarray(values, dtype=object)[condition]
+    return out
