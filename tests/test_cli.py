@@ -105,3 +105,25 @@ def test_problems_can_be_saved_as_csv(tmp_path: Path) -> None:
     text = out.read_text()
     assert text.splitlines()[0] == "severity,rule,file,row,patient,column,value,message"
     assert "out_of_range" in text
+
+
+SAMPLE = Path(__file__).parents[1] / "data" / "sample"
+
+
+def test_sample_command_regenerates_the_bundled_sample(tmp_path: Path) -> None:
+    r = run("sample", "--out", str(tmp_path))
+    assert r.returncode == 0
+    assert "synthetic" in r.stdout
+    for name in ("followup_long.csv", "events.csv"):
+        assert (tmp_path / name).read_bytes() == (SAMPLE / name).read_bytes(), name
+
+
+def test_bundled_sample_validates_in_both_layouts() -> None:
+    from conftest import assert_same_cohort
+    from outcomes.schema import load_cohort
+
+    long = load_cohort(SAMPLE / "followup_long.csv", events=SAMPLE / "events.csv")
+    wide = load_cohort(SAMPLE / "followup_wide.xlsx", events=SAMPLE / "events.csv")
+    assert long.ok and wide.ok
+    assert set(long.problems.table["rule"]) <= {"no_followup"}
+    assert_same_cohort(long, wide)

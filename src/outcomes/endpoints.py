@@ -15,10 +15,17 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from outcomes._binomial import wilson
 from outcomes.io import DAYS_PER_MONTH
 from outcomes.schema import Cohort
 
-__all__ = ["EXCLUSIONS", "ReliefDefinition", "derive_relief"]
+__all__ = [
+    "EXCLUSIONS",
+    "ReliefDefinition",
+    "assessment_relief",
+    "derive_relief",
+    "responder_rates",
+]
 
 #: Exclusion reasons, in the order they are checked.
 EXCLUSIONS = {
@@ -126,6 +133,66 @@ class ReliefDefinition:
         )
 
 
+def assessment_relief(cohort: Cohort, definition: ReliefDefinition | None = None) -> pd.DataFrame:
+    """Relief at every assessment after the flare window, for procedures with a baseline.
+
+    Returns
+    -------
+    DataFrame
+        ``procedure``, ``days_after``, ``score``, ``baseline_score``,
+        ``improvement`` (instrument points, positive is better), ``percent``
+        (improvement in percent of the room to improve) and ``relief`` (bool),
+        sorted by procedure and day. ``attrs`` holds per-procedure Series
+        ``baseline``, ``baseline_day`` and ``room`` and the ``instrument`` used.
+    """
+    d = definition or ReliefDefinition()
+    cohort.raise_for_errors()
+    a = cohort.assessments
+    instrument = d.instrument or (a["instrument"].mode().iloc[0] if len(a) else "nrs")
+    if instrument not in cohort.instruments:
+        raise ValueError(f"unknown instrument {instrument!r}")
+    inst = cohort.instruments[instrument]
+    a = a[a["instrument"] == instrument]
+    day = a["days_after"].to_numpy()
+    index = cohort.procedures.index
+
+    # baseline: the latest assessment in [-window, 0]
+    base = a[(day >= -d.baseline_window_days) & (day <= 0)]
+    base = base.drop_duplicates("procedure", keep="last")  # sorted by procedure, day
+    bscore = pd.Series(base["score"].to_numpy(), index=base["procedure"]).reindex(index)
+    bday = pd.Series(base["days_after"].to_numpy(), index=base["procedure"]).reindex(index)
+    room = (inst.maximum - bscore) if inst.higher_is_better else (bscore - inst.minimum)
+
+    # follow-up after the flare window, for procedures that can improve
+    post = a[day >= d.flare_window_days]
+    b = bscore.reindex(post["procedure"]).to_numpy()
+    r = room.reindex(post["procedure"]).to_numpy()
+    ok = ~np.isnan(b) & (r > 0)
+    post, b, r = post[ok], b[ok], r[ok]
+    s = post["score"].to_numpy()
+    gain = (s - b) if inst.higher_is_better else (b - s)
+    percent = 100.0 * gain / r
+    tests = []
+    if d.percent_reduction is not None:
+        tests.append(percent >= d.percent_reduction - 1e-9)
+    if d.absolute_reduction is not None:
+        tests.append(gain >= d.absolute_reduction - 1e-9)
+    relief = np.logical_or.reduce(tests) if d.combine == "any" else np.logical_and.reduce(tests)
+    out = pd.DataFrame(
+        {
+            "procedure": post["procedure"].to_numpy(),
+            "days_after": post["days_after"].to_numpy(),
+            "score": s,
+            "baseline_score": b,
+            "improvement": gain,
+            "percent": percent,
+            "relief": relief,
+        }
+    )
+    out.attrs.update(baseline=bscore, baseline_day=bday, room=room, instrument=instrument)
+    return out
+
+
 def derive_relief(cohort: Cohort, definition: ReliefDefinition | None = None) -> pd.DataFrame:
     """One row per procedure: responder status and the interval holding loss of relief.
 
@@ -151,45 +218,15 @@ def derive_relief(cohort: Cohort, definition: ReliefDefinition | None = None) ->
         ``excluded`` (reason, see :data:`EXCLUSIONS`, or None).
     """
     d = definition or ReliefDefinition()
-    cohort.raise_for_errors()
-    procs = cohort.procedures
-    a = cohort.assessments
-    instrument = d.instrument or (a["instrument"].mode().iloc[0] if len(a) else "nrs")
-    inst = cohort.instruments[instrument]
-    a = a[a["instrument"] == instrument]
-    day = a["days_after"].to_numpy()
-
-    out = procs.drop(columns=["patient_id"]).copy()
+    out = cohort.procedures.drop(columns=["patient_id"]).copy()
     n = len(out)
-
-    # 1. baseline: the latest assessment in [-window, 0]
-    base = a[(day >= -d.baseline_window_days) & (day <= 0)]
-    base = base.drop_duplicates("procedure", keep="last")  # sorted by procedure, day
-    bscore = pd.Series(base["score"].to_numpy(), index=base["procedure"]).reindex(out.index)
-    bday = pd.Series(base["days_after"].to_numpy(), index=base["procedure"]).reindex(out.index)
+    ar = assessment_relief(cohort, d)
+    bscore, bday, room = ar.attrs["baseline"], ar.attrs["baseline_day"], ar.attrs["room"]
     out["baseline_score"] = bscore
     out["baseline_day"] = bday
-    room = (inst.maximum - bscore) if inst.higher_is_better else (bscore - inst.minimum)
-
-    # 2-3. follow-up after the flare window, and relief at each assessment
-    post = a[(day >= d.flare_window_days)]
-    b = bscore.reindex(post["procedure"]).to_numpy()
-    r = room.reindex(post["procedure"]).to_numpy()
-    s = post["score"].to_numpy()
-    gain = (s - b) if inst.higher_is_better else (b - s)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tests = []
-        if d.percent_reduction is not None:
-            tests.append(100.0 * gain / r >= d.percent_reduction - 1e-9)
-        if d.absolute_reduction is not None:
-            tests.append(gain >= d.absolute_reduction - 1e-9)
-    relief = np.logical_or.reduce(tests) if d.combine == "any" else np.logical_and.reduce(tests)
-    pp = post["procedure"].to_numpy()
-    pday = post["days_after"].to_numpy().astype(float)
-
-    # keep only procedures that have a usable baseline
-    ok_base = ~np.isnan(b) & (r > 0)
-    pp, pday, relief = pp[ok_base], pday[ok_base], relief[ok_base]
+    pp = ar["procedure"].to_numpy()
+    pday = ar["days_after"].to_numpy().astype(float)
+    relief = ar["relief"].to_numpy()
     m = len(pp)
     first = np.ones(m, dtype=bool)
     first[1:] = pp[1:] != pp[:-1]
@@ -270,7 +307,7 @@ def derive_relief(cohort: Cohort, definition: ReliefDefinition | None = None) ->
     out["n_followup"] = n_follow.to_numpy()
     out["excluded"] = excluded
     out.attrs["definition"] = d.to_dict()
-    out.attrs["instrument"] = instrument
+    out.attrs["instrument"] = ar.attrs["instrument"]
     return out
 
 
@@ -278,4 +315,44 @@ def _choose(condition: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Object array: ``values`` where ``condition`` holds, else None."""
     out = np.full(len(condition), None, dtype=object)
     out[condition] = np.asarray(values, dtype=object)[condition]
+    return out
+
+
+def responder_rates(
+    cohort: Cohort,
+    landmarks_months: tuple[float, ...] = (3, 6, 12, 18, 24),
+    definition: ReliefDefinition | None = None,
+    *,
+    window: float = 0.25,
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """Literature-style responder rate at each landmark visit, with a Wilson CI.
+
+    Among procedures with a baseline and an assessment within +-``window``
+    (a fraction) of the landmark, the share with relief at the assessment
+    nearest to the landmark (the earlier one on a tie). This is what papers
+    report as "responders at 12 months": a rate among those assessed then,
+    not the probability that relief lasted that long.
+
+    Returns
+    -------
+    DataFrame
+        One row per landmark: ``months``, ``assessed``, ``responders``,
+        ``rate``, ``lower``, ``upper`` (NaN rate where nobody was assessed).
+    """
+    ar = assessment_relief(cohort, definition)
+    days = ar["days_after"].to_numpy().astype(float)
+    rows = []
+    for months in landmarks_months:  # one vectorised pass per landmark
+        target = float(months) * DAYS_PER_MONTH
+        inside = np.abs(days - target) <= window * target
+        cand = ar[inside].assign(dist=np.abs(days[inside] - target))
+        nearest = cand.sort_values(["procedure", "dist", "days_after"], kind="stable")
+        nearest = nearest.drop_duplicates("procedure")
+        n, k = len(nearest), int(nearest["relief"].sum())
+        rows.append((float(months), n, k))
+    out = pd.DataFrame(rows, columns=["months", "assessed", "responders"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["rate"] = out["responders"] / out["assessed"].where(out["assessed"] > 0)
+    out["lower"], out["upper"] = wilson(out["responders"], out["assessed"], conf_level)
     return out
