@@ -251,3 +251,28 @@ def test_a_looser_threshold_never_yields_fewer_responders(
     ].sum()
     n_loose = _derive(tmp_path, frame, ReliefDefinition(percent_reduction=loose))["responder"].sum()
     assert n_loose >= n_strict
+
+
+def test_responder_rate_uses_the_assessment_nearest_the_landmark(tmp_path: Path) -> None:
+    from outcomes.endpoints import responder_rates
+
+    text = "patient_id,procedure_date,days_after,score\n" + "".join(
+        f"{p},2024-01-01,{d},{s}\n"
+        for p, d, s in [
+            ("A", 0, 8),
+            ("A", 80, 3),
+            ("A", 95, 7),  # 95 is nearest 91: no relief
+            ("B", 0, 8),
+            ("B", 100, 2),  # relief at day 100 (within 68-114)
+            ("C", 0, 8),
+            ("C", 30, 2),  # not assessed near 3 months
+            ("D", 0, 8),
+            ("D", 120, 2),  # day 120 is outside +-25% of 91.3
+        ]
+    )
+    p = tmp_path / "rr.csv"
+    p.write_text(text)
+    rr = responder_rates(load_cohort(p), landmarks_months=(3,))
+    assert rr[["months", "assessed", "responders"]].values.tolist() == [[3.0, 2, 1]]
+    assert rr["rate"].iloc[0] == 0.5
+    assert rr["lower"].iloc[0] < 0.5 < rr["upper"].iloc[0]

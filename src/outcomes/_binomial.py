@@ -6,7 +6,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-__all__ = ["clopper_pearson", "wilson"]
+__all__ = ["binomial_test", "clopper_pearson", "wilson"]
 
 
 def wilson(
@@ -39,3 +39,8 @@ def clopper_pearson(
         hi = np.where(k_ < n_, stats.beta.ppf(1 - a, k_ + 1, n_ - k_), 1.0)
     bad = ~(n_ > 0)
     return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
+
+
+def binomial_test(k: int, n: int, p: float) -> float:
+    """Two-sided exact binomial test of k in n against p; R's ``binom.test`` p-value."""
+    return float(stats.binomtest(int(k), int(n), p).pvalue)
