@@ -12,7 +12,13 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["MISSING_MARKERS", "clean_text", "parse_numbers"]
+__all__ = [
+    "MISSING_MARKERS",
+    "SIDE_ALIASES",
+    "TECHNIQUE_ALIASES",
+    "clean_text",
+    "parse_numbers",
+]
 
 #: Cell texts read as "no value" (compared lower-case, trimmed). "dna" is the
 #: UK clinic shorthand for "did not attend".
@@ -35,6 +41,32 @@ MISSING_MARKERS = frozenset(
         "#n/a",
     }
 )
+
+
+#: Spellings of side and technique read as the canonical values.
+SIDE_ALIASES = {
+    "l": "left",
+    "lt": "left",
+    "left": "left",
+    "r": "right",
+    "rt": "right",
+    "right": "right",
+}
+TECHNIQUE_ALIASES = {
+    "rfa": "conventional_rfa",
+    "conventional": "conventional_rfa",
+    "crfa": "conventional_rfa",
+    "thermal_rfa": "conventional_rfa",
+    "cooled": "cooled_rfa",
+    "crf": "cooled_rfa",
+    "coolief": "cooled_rfa",
+    "pulsed": "pulsed_rf",
+    "prf": "pulsed_rf",
+    "pulsed_rfa": "pulsed_rf",
+    "phenol": "chemical",
+    "alcohol": "chemical",
+    "chemical_neurolysis": "chemical",
+}
 
 
 def _distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series]:

@@ -21,16 +21,16 @@ import numpy as np
 import pandas as pd
 
 from outcomes._cells import MISSING_MARKERS
+from outcomes.mapping import FileMapping
+from outcomes.problems import ProblemCollector
 
-__all__ = ["SLASHED", "OrderEvidence", "order_evidence", "parse_dates"]
+__all__ = ["SLASHED", "OrderEvidence", "order_evidence", "parse_dates", "resolve_order"]
 
 _ISO = (
     r"^(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})"
     r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 )
-SLASHED = (
-    r"^(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?P<y>\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
-)
+SLASHED = r"^(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?P<y>\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
 _DAY_MON = r"^(?P<d>\d{1,2})[\s\-/.]*(?P<mon>[A-Za-z]{3,9})\.?[\s\-/.,]*(?P<y>\d{4})$"
 _MON_DAY = r"^(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})$"
 _NUMBER = r"^\d+(?:\.\d+)?$"
@@ -215,3 +215,43 @@ def parse_dates(
     bad = np.zeros(len(s), dtype=bool)
     bad[has] = bad_u[codes[has]]
     return pd.Series(values, index=s.index), bad
+
+
+def resolve_order(
+    columns: list[tuple[str, pd.Series]],
+    fm: FileMapping,
+    problems: ProblemCollector,
+    file: str,
+    fallback: str | None = None,
+) -> tuple[str | None, bool]:
+    """Day/month order for a file's slashed dates. Returns (order, ambiguous)."""
+    if fm.date_format or fm.date_order:
+        return fm.date_order, False
+    ev = order_evidence([s for _, s in columns])
+    if ev.n_slashed == 0:
+        return None, False
+    if ev.day_first and ev.month_first:
+        problems.add(
+            "error",
+            "inconsistent_dates",
+            file,
+            f"dates are written both day-first ({ev.day_first!r}) and month-first "
+            f"({ev.month_first!r}); make them consistent, or give an explicit "
+            'format in a mapping file: [dates] format = "%d/%m/%Y"',
+            value=ev.day_first,
+        )
+        return None, True
+    if ev.decided:
+        return ev.decided, False
+    if fallback:
+        return fallback, False
+    problems.add(
+        "error",
+        "ambiguous_dates",
+        file,
+        f"dates such as {ev.example!r} could be day-first or month-first; say which "
+        'in a mapping file ([dates] order = "day-first" or "month-first") and pass it '
+        "with --mapping",
+        value=ev.example,
+    )
+    return None, True

@@ -16,9 +16,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from outcomes._cells import clean_text, parse_numbers
-from outcomes._dates import SLASHED, order_evidence, parse_dates
+from outcomes._cells import SIDE_ALIASES, TECHNIQUE_ALIASES, clean_text, parse_numbers
+from outcomes._dates import SLASHED, parse_dates, resolve_order
 from outcomes.errors import ValidationError
+from outcomes.events import (
+    ENDS_FOLLOWUP,
+    EVENT_TYPES,
+    apply_followup_end,
+    events_frame,
+    inferred_repeats,
+    link_events,
+)
 from outcomes.instruments import Instrument
 from outcomes.io import DATE_COL, ROW, SCORE_COL, RawTable, SourceFile, read_events, read_followup
 from outcomes.mapping import FileMapping, load_mapping
@@ -28,31 +36,8 @@ Lazy = pd.Series | Callable[[], pd.Series]
 
 __all__ = ["ENDS_FOLLOWUP", "EVENT_TYPES", "Cohort", "load_cohort", "validate"]
 
-#: Event kinds an events file may hold.
-EVENT_TYPES = ("repeat_procedure", "surgery", "death", "withdrawal", "complication")
-#: Event kinds after which a procedure's follow-up ends.
-ENDS_FOLLOWUP = ("repeat_procedure", "surgery", "death", "withdrawal")
-#: Event kinds that concern the patient, not one procedure.
-PATIENT_LEVEL = ("death", "withdrawal")
-
 PROCEDURE_FIELDS = ("procedure_date", "joint", "side", "technique")
 ASSESSMENT_FIELDS = ("assessment_date", "days_after", "score", "instrument", "visit")
-_SIDES = {"l": "left", "lt": "left", "left": "left", "r": "right", "rt": "right", "right": "right"}
-_TECHNIQUES = {
-    "rfa": "conventional_rfa",
-    "conventional": "conventional_rfa",
-    "crfa": "conventional_rfa",
-    "thermal_rfa": "conventional_rfa",
-    "cooled": "cooled_rfa",
-    "crf": "cooled_rfa",
-    "coolief": "cooled_rfa",
-    "pulsed": "pulsed_rf",
-    "prf": "pulsed_rf",
-    "pulsed_rfa": "pulsed_rf",
-    "phenol": "chemical",
-    "alcohol": "chemical",
-    "chemical_neurolysis": "chemical",
-}
 
 
 @dataclass(frozen=True)
@@ -206,10 +191,10 @@ def validate(
     if out is None:
         return _empty_cohort(problems.result(), sources, fm)
     procedures, assessments, covariates = out
-    ev = _validate_events(raw_events, procedures, fm, problems, v.date_order, as_of)
-    events = pd.concat([ev, _inferred_repeats(procedures, ev)], ignore_index=True)
+    ev = link_events(raw_events, procedures, fm, problems, v.date_order, as_of)
+    events = pd.concat([ev, inferred_repeats(procedures, ev)], ignore_index=True)
     events = events.sort_values(["procedure", "days_after"], kind="stable").reset_index(drop=True)
-    procedures, assessments = _apply_followup_end(
+    procedures, assessments = apply_followup_end(
         procedures, assessments, events, problems, raw.source.name
     )
     _completeness_warnings(
@@ -240,60 +225,7 @@ def _empty_cohort(problems: Problems, sources: tuple[SourceFile, ...], fm: FileM
             "row": pd.Series(dtype=int),
         }
     )
-    return Cohort(procedures, assessments, _events_frame(), problems, sources, fm.instruments)
-
-
-def _events_frame(**cols: object) -> pd.DataFrame:
-    base = {
-        "procedure": pd.Series(dtype=int),
-        "event": pd.Series(dtype=object),
-        "event_date": pd.Series(dtype="datetime64[ns]"),
-        "days_after": pd.Series(dtype=float),
-        "detail": pd.Series(dtype=object),
-        "source": pd.Series(dtype=object),
-        "row": pd.Series(dtype="Int64"),
-    }
-    return pd.DataFrame({**base, **cols}) if cols else pd.DataFrame(base)
-
-
-def _resolve_order(
-    columns: list[tuple[str, pd.Series]],
-    fm: FileMapping,
-    problems: ProblemCollector,
-    file: str,
-    fallback: str | None = None,
-) -> tuple[str | None, bool]:
-    """Day/month order for a file's slashed dates. Returns (order, ambiguous)."""
-    if fm.date_format or fm.date_order:
-        return fm.date_order, False
-    ev = order_evidence([s for _, s in columns])
-    if ev.n_slashed == 0:
-        return None, False
-    if ev.day_first and ev.month_first:
-        problems.add(
-            "error",
-            "inconsistent_dates",
-            file,
-            f"dates are written both day-first ({ev.day_first!r}) and month-first "
-            f"({ev.month_first!r}); make them consistent, or give an explicit "
-            'format in a mapping file: [dates] format = "%d/%m/%Y"',
-            value=ev.day_first,
-        )
-        return None, True
-    if ev.decided:
-        return ev.decided, False
-    if fallback:
-        return fallback, False
-    problems.add(
-        "error",
-        "ambiguous_dates",
-        file,
-        f"dates such as {ev.example!r} could be day-first or month-first; say which "
-        'in a mapping file ([dates] order = "day-first" or "month-first") and pass it '
-        "with --mapping",
-        value=ev.example,
-    )
-    return None, True
+    return Cohort(procedures, assessments, events_frame(), problems, sources, fm.instruments)
 
 
 def _pick(x: str | Lazy | None, mask: np.ndarray) -> Any:
@@ -394,7 +326,7 @@ class _FollowupValidator:
 
         # dates
         date_cols = [(c, f[c]) for c in ("procedure_date", "assessment_date") if c in f]
-        self.date_order, ambiguous = _resolve_order(date_cols, self.fm, self.p, self.file)
+        self.date_order, ambiguous = resolve_order(date_cols, self.fm, self.p, self.file)
         pdate, bad_p = self.dates("procedure_date", ambiguous)
         blank_p = pdate.isna().to_numpy() & ~bad_p
         self.add(
@@ -508,7 +440,7 @@ class _FollowupValidator:
         side = clean_text(f["side"], lower=True) if "side" in f else None
         technique = clean_text(f["technique"], lower=True) if "technique" in f else None
         if side is not None:
-            norm = clean_text(f["side"], lower=True, aliases=_SIDES, only_aliases=True)
+            norm = clean_text(f["side"], lower=True, aliases=SIDE_ALIASES, only_aliases=True)
             bad = (side.notna() & norm.isna()).to_numpy()
             self.add(
                 "error",
@@ -524,7 +456,7 @@ class _FollowupValidator:
             drop |= bad
             side = norm
         if technique is not None:
-            technique = clean_text(f["technique"], lower=True, aliases=_TECHNIQUES)
+            technique = clean_text(f["technique"], lower=True, aliases=TECHNIQUE_ALIASES)
 
         # future dates
         if self.as_of is not None:
@@ -753,317 +685,6 @@ class _FollowupValidator:
             shown,
         )
         return mask
-
-
-def _validate_events(
-    raw: RawTable | None,
-    procedures: pd.DataFrame,
-    fm: FileMapping,
-    problems: ProblemCollector,
-    fallback_order: str | None,
-    as_of: dt.date | None,
-) -> pd.DataFrame:
-    """Link events to procedures; report unknown procedures and bad values."""
-    if raw is None:
-        return _events_frame()
-    f = raw.frame
-    file = raw.source.name
-
-    def name(c: str) -> str:
-        return raw.original.get(c, c)
-
-    def add(
-        sev: str,
-        rule: str,
-        mask: np.ndarray,
-        msg: str | pd.Series,
-        col: str,
-        val: pd.Series | None = None,
-    ) -> None:
-        if mask.any():
-            problems.add(
-                sev,
-                rule,
-                file,
-                msg[mask] if isinstance(msg, pd.Series) else msg,
-                row=f[ROW][mask],
-                patient=f["patient_id"][mask] if "patient_id" in f else None,
-                column=col,
-                value=val[mask] if val is not None else None,
-            )
-
-    missing = [c for c in ("patient_id", "event", "event_date") if c not in f]
-    for c in missing:
-        problems.add(
-            "error",
-            "missing_column",
-            file,
-            f'required column "{c}" is missing from the events file (found: '
-            + ", ".join(f'"{x}"' for x in raw.original.values())
-            + ")",
-            column=c,
-        )
-    if missing:
-        return _events_frame()
-
-    pid = clean_text(f["patient_id"])
-    event = clean_text(f["event"], lower=True)
-    detail = (
-        clean_text(f["detail"], lower=True)
-        if "detail" in f
-        else pd.Series(None, index=f.index, dtype=object)
-    )
-    date_cols = [(c, f[c]) for c in ("event_date", "procedure_date") if c in f]
-    order, ambiguous = _resolve_order(date_cols, fm, problems, file, fallback_order)
-    edate, bad_e = parse_dates(f["event_date"], order=order, fmt=fm.date_format)
-    drop = pid.isna().to_numpy()
-    add("error", "missing_value", drop, "patient id is blank", name("patient_id"))
-    if not ambiguous:
-        add(
-            "error",
-            "bad_date",
-            bad_e,
-            f["event_date"].astype(str) + " is not a date",
-            name("event_date"),
-            f["event_date"].astype(str),
-        )
-    blank_e = edate.isna().to_numpy() & ~bad_e
-    add("error", "missing_value", blank_e, "event date is blank", name("event_date"))
-    drop |= edate.isna().to_numpy()
-    bad_kind = ~event.isin(EVENT_TYPES).to_numpy()
-    add(
-        "error",
-        "unknown_event",
-        bad_kind,
-        event.astype(str) + " is not a known event (" + ", ".join(EVENT_TYPES) + ")",
-        name("event"),
-        event,
-    )
-    drop |= bad_kind
-    if as_of is not None:
-        fut = (edate > pd.Timestamp(as_of)).to_numpy() & ~drop
-        add(
-            "warning",
-            "future_date",
-            fut,
-            edate.dt.strftime("%Y-%m-%d") + " is after the data cut: event ignored",
-            name("event_date"),
-            f["event_date"].astype(str),
-        )
-        drop |= fut
-
-    ev = pd.DataFrame(
-        {
-            "i": np.arange(len(f)),
-            "patient_id": pid,
-            "event": event,
-            "event_date": edate,
-            "detail": detail,
-            "row": f[ROW].to_numpy(),
-        }
-    )
-    ref_cols: list[str] = []
-    if "procedure_id" in f and procedures["procedure_id"].notna().any():
-        ev["procedure_id"] = clean_text(f["procedure_id"])
-        ref_cols = ["procedure_id"]
-    elif "procedure_date" in f:
-        pdate, bad_p = parse_dates(f["procedure_date"], order=order, fmt=fm.date_format)
-        if not ambiguous:
-            add(
-                "error",
-                "bad_date",
-                bad_p,
-                f["procedure_date"].astype(str) + " is not a date",
-                name("procedure_date"),
-                f["procedure_date"].astype(str),
-            )
-        drop |= bad_p
-        ev["procedure_date"] = pdate
-        ref_cols = ["procedure_date"]
-        for c in ("joint", "side"):
-            if c in f and c in procedures:
-                vals = clean_text(f[c], lower=True)
-                ev[c] = vals.map(_SIDES) if c == "side" else vals
-                ref_cols.append(c)
-    ev = ev[~drop]
-    has_ref = ev[ref_cols[0]].notna() if ref_cols else pd.Series(False, index=ev.index)
-
-    procs = procedures.reset_index()[
-        [
-            "procedure",
-            "patient_id",
-            "procedure_date",
-            *[c for c in ("procedure_id", "joint", "side") if c in procedures],
-        ]
-    ]
-    linked = []
-    # events naming their procedure; joint and side, where given, narrow the match
-    named = ev[has_ref.to_numpy()]
-    if len(named):
-        ref = ref_cols[0]
-        merged = named.merge(procs, on=["patient_id", ref], how="left", suffixes=("", "_p"))
-        for c in ref_cols[1:]:
-            differs = merged[c].notna() & (merged[c] != merged[f"{c}_p"])
-            merged.loc[differs, "procedure"] = np.nan
-        merged = merged[merged["procedure"].notna() | ~merged["i"].duplicated(keep=False)]
-        counts = merged.groupby("i")["procedure"].count()
-        unknown = counts.index[counts.to_numpy() == 0]
-        many = counts.index[counts.to_numpy() > 1]
-        many_ok = merged["i"].isin(many) & merged["event"].isin(PATIENT_LEVEL)
-        ref_name = name(ref)
-        mask = np.zeros(len(f), dtype=bool)
-        mask[unknown] = True
-        add(
-            "error",
-            "unknown_procedure",
-            mask,
-            "this event's patient and " + ref_name + " match no procedure in the follow-up file",
-            ref_name,
-        )
-        mask = np.zeros(len(f), dtype=bool)
-        mask[merged.loc[merged["i"].isin(many) & ~many_ok, "i"].unique()] = True
-        add(
-            "error",
-            "ambiguous_event",
-            mask,
-            "this event matches several procedures of the patient (e.g. both knees on one "
-            "day); add joint and side columns, or procedure_id",
-            ref_name,
-        )
-        good = merged[merged["procedure"].notna() & (~merged["i"].isin(many) | many_ok)]
-        linked.append(good[["i", "procedure", "event", "event_date", "detail", "row"]])
-    # patient-level events without a procedure reference apply to every procedure
-    loose = ev[~has_ref.to_numpy()]
-    if len(loose):
-        lv = loose["event"].isin(PATIENT_LEVEL).to_numpy()
-        mask = np.zeros(len(f), dtype=bool)
-        mask[loose["i"][~lv]] = True
-        ref = " or ".join(f'"{c}"' for c in ("procedure_id", "procedure_date"))
-        add(
-            "error",
-            "missing_value",
-            mask,
-            f"this event needs {ref} to say which procedure it concerns",
-            name("event"),
-        )
-        pl = loose[lv][["i", "patient_id", "event", "event_date", "detail", "row"]]
-        merged = pl.merge(procs[["procedure", "patient_id"]], on="patient_id", how="left")
-        unknown = merged.loc[merged["procedure"].isna(), "i"].unique()
-        mask = np.zeros(len(f), dtype=bool)
-        mask[unknown] = True
-        add(
-            "error",
-            "unknown_procedure",
-            mask,
-            "patient has no procedure in the follow-up file",
-            name("patient_id"),
-        )
-        linked.append(
-            merged.loc[
-                merged["procedure"].notna(),
-                ["i", "procedure", "event", "event_date", "detail", "row"],
-            ]
-        )
-    if not linked:
-        return _events_frame()
-    out = pd.concat(linked, ignore_index=True)
-    out = out.merge(
-        procs[["procedure", "procedure_date"]].rename(columns={"procedure_date": "_pdate"}),
-        on="procedure",
-        how="left",
-    )
-    out["procedure"] = out["procedure"].astype(int)
-    out["days_after"] = (out["event_date"] - out["_pdate"]).dt.days.astype(float)
-    before = (out["days_after"] < 0) & ~out["event"].isin(PATIENT_LEVEL)
-    if before.any():
-        mask = np.zeros(len(f), dtype=bool)
-        mask[out.loc[before, "i"].to_numpy()] = True
-        add(
-            "warning",
-            "event_before_procedure",
-            mask,
-            f["event_date"].astype(str) + " is before the procedure it concerns: event ignored",
-            name("event_date"),
-            f["event_date"].astype(str),
-        )
-    out = out[~before | out["event"].isin(PATIENT_LEVEL)]
-    out = out[out["days_after"] >= 0]
-    return _events_frame(
-        procedure=out["procedure"].to_numpy(),
-        event=out["event"].to_numpy(),
-        event_date=out["event_date"].to_numpy(),
-        days_after=out["days_after"].to_numpy(),
-        detail=out["detail"].to_numpy(),
-        source="file",
-        row=pd.array(out["row"].to_numpy(), dtype="Int64"),
-    )
-
-
-def _inferred_repeats(procedures: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
-    """Repeat procedures seen in the follow-up data itself: a later procedure of the
-    same patient on the same joint and side. Skipped where the events file has one."""
-    if not {"joint", "side"} <= set(procedures.columns) or procedures.empty:
-        return _events_frame()
-    p = procedures.reset_index()[["procedure", "patient", "joint", "side", "procedure_date"]]
-    p = p.dropna(subset=["joint", "side"]).sort_values(
-        ["patient", "joint", "side", "procedure_date"], kind="stable"
-    )
-    nxt = p.groupby(["patient", "joint", "side"], sort=False)["procedure_date"].shift(-1)
-    has = nxt.notna() & (nxt > p["procedure_date"])
-    rep = p[has.to_numpy()].assign(event_date=nxt[has])
-    given = events.loc[events["event"] == "repeat_procedure", "procedure"]
-    rep = rep[~rep["procedure"].isin(given)]
-    if rep.empty:
-        return _events_frame()
-    return _events_frame(
-        procedure=rep["procedure"].to_numpy(),
-        event="repeat_procedure",
-        event_date=rep["event_date"].to_numpy(),
-        days_after=(rep["event_date"] - rep["procedure_date"]).dt.days.astype(float).to_numpy(),
-        detail=None,
-        source="inferred",
-        row=pd.array([pd.NA] * len(rep), dtype="Int64"),
-    )
-
-
-def _apply_followup_end(
-    procedures: pd.DataFrame,
-    assessments: pd.DataFrame,
-    events: pd.DataFrame,
-    problems: ProblemCollector,
-    file: str,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Record when follow-up ends; exclude assessments after it, with a warning."""
-    ending = events[events["event"].isin(ENDS_FOLLOWUP)]
-    first = ending.sort_values("days_after", kind="stable").drop_duplicates("procedure")
-    end_day = first.set_index("procedure")["days_after"].reindex(procedures.index)
-    reason = first.set_index("procedure")["event"].reindex(procedures.index)
-    procedures = procedures.assign(
-        followup_end_day=end_day.to_numpy(), followup_end_reason=reason.to_numpy()
-    )
-    a_end = end_day.reindex(assessments["procedure"]).to_numpy()
-    a_reason = reason.reindex(assessments["procedure"]).to_numpy()
-    after = assessments["days_after"].to_numpy() > np.nan_to_num(a_end, nan=np.inf)
-    if after.any():
-        sub = assessments[after]
-        pid = procedures["patient_id"].reindex(sub["procedure"]).to_numpy()
-        problems.add(
-            "warning",
-            "after_followup_end",
-            file,
-            "assessment on day "
-            + sub["days_after"].astype(str)
-            + " is after the "
-            + pd.Series(a_reason[after], index=sub.index).astype(str).str.replace("_", " ")
-            + " on day "
-            + pd.Series(a_end[after], index=sub.index).map("{:.0f}".format)
-            + ", which ends follow-up: row excluded",
-            row=sub["row"],
-            patient=pid,
-            column=None,
-        )
-        assessments = assessments[~after].reset_index(drop=True)
-    return procedures, assessments
 
 
 def _completeness_warnings(
