@@ -1,4 +1,4 @@
-"""Command line: ``outcomes validate``, ``outcomes sample``.
+"""Command line: ``outcomes validate``, ``outcomes analyze``, ``outcomes sample``.
 
 Exit codes: 0 success (warnings allowed), 1 the data have errors, 2 usage
 errors (unknown option, missing file). Errors print one line each, never a
@@ -16,9 +16,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from outcomes import __version__
-from outcomes.errors import MissingFileError, OutcomesError
+from outcomes.errors import MissingFileError, OptionError, OutcomesError
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 3
+METHOD_CHOICES = ("npmle", "km")
 
 
 def _date(text: str) -> dt.date:
@@ -56,6 +57,85 @@ def _parser() -> argparse.ArgumentParser:
         "--problems-csv", type=Path, metavar="OUT", help="also write every problem to this CSV file"
     )
     v.set_defaults(func=_cmd_validate)
+
+    a = sub.add_parser(
+        "analyze",
+        help="how long relief lasts: relief curve, median, landmarks, responder rates",
+        description="Derive loss-of-relief intervals and estimate how long relief lasts "
+        "(Turnbull NPMLE with bootstrap 95%% CIs). Prints a summary, or JSON with --json.",
+    )
+    a.add_argument("file", type=Path, help="follow-up scores file")
+    _input_options(a)
+    a.add_argument(
+        "--by",
+        metavar="COL",
+        help="estimate per group of this column "
+        "(joint, technique, ...) and test equal relief durations",
+    )
+    a.add_argument(
+        "--percent",
+        type=float,
+        default=None,
+        metavar="P",
+        help="relief: at least P%% reduction from baseline (default 50 unless "
+        "only --absolute is given)",
+    )
+    a.add_argument(
+        "--absolute",
+        type=float,
+        default=None,
+        metavar="POINTS",
+        help="relief: at least this many points reduction (with --percent: either)",
+    )
+    a.add_argument(
+        "--combine",
+        choices=("any", "all"),
+        default="any",
+        help="with both thresholds: relief if either (any) or both (all) hold",
+    )
+    a.add_argument(
+        "--confirm",
+        type=int,
+        default=1,
+        metavar="K",
+        help="loss needs K consecutive assessments without relief (default 1)",
+    )
+    a.add_argument(
+        "--population",
+        choices=("responders", "all"),
+        default="responders",
+        help="duration among initial responders (default) or all procedures",
+    )
+    a.add_argument(
+        "--method",
+        choices=METHOD_CHOICES,
+        default="npmle",
+        help="estimator of the relief curve (default npmle)",
+    )
+    a.add_argument(
+        "--landmarks",
+        type=_months,
+        default=(3.0, 6.0, 12.0, 18.0, 24.0),
+        metavar="M,M,...",
+        help="months for relief probabilities (default 3,6,12,18,24)",
+    )
+    a.add_argument(
+        "--tau",
+        type=float,
+        default=24.0,
+        metavar="MONTHS",
+        help="horizon of the restricted mean duration (default 24)",
+    )
+    a.add_argument(
+        "--boot",
+        type=int,
+        default=500,
+        metavar="B",
+        help="bootstrap resamples for confidence intervals (default 500)",
+    )
+    a.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    a.add_argument("--json", action="store_true", help="print the results as JSON")
+    a.set_defaults(func=_cmd_analyze)
 
     s = sub.add_parser(
         "sample",
@@ -139,6 +219,55 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _months(text: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a comma-separated list of months, e.g. 3,6,12"
+        ) from None
+    if not values or any(v <= 0 for v in values):
+        raise argparse.ArgumentTypeError("landmarks must be positive months")
+    return values
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    import json
+
+    from outcomes.analysis import analyze
+    from outcomes.endpoints import ReliefDefinition
+    from outcomes.summary import summary_text
+
+    percent = (
+        args.percent if args.percent is not None else (50.0 if args.absolute is None else None)
+    )
+    definition = ReliefDefinition(
+        percent_reduction=percent,
+        absolute_reduction=args.absolute,
+        combine=args.combine,
+        confirm=args.confirm,
+        population=args.population,
+    )
+    result = analyze(
+        args.file,
+        events=args.events,
+        mapping=args.mapping,
+        as_of=args.as_of or dt.date.today(),
+        definition=definition,
+        by=args.by,
+        landmarks_months=args.landmarks,
+        tau_months=args.tau,
+        method=args.method,
+        n_boot=args.boot,
+        seed=args.seed,
+    )
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        print(summary_text(result))
+    return EXIT_OK
+
+
 def _cmd_sample(args: argparse.Namespace) -> int:
     from outcomes.datasets import write_sample
 
@@ -157,7 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args)
         return code
-    except MissingFileError as exc:
+    except (MissingFileError, OptionError) as exc:
         print(f"outcomes: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except OutcomesError as exc:

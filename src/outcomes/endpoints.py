@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from outcomes._binomial import wilson
+from outcomes.errors import OptionError
 from outcomes.io import DAYS_PER_MONTH
 from outcomes.schema import Cohort
 
@@ -83,19 +84,21 @@ class ReliefDefinition:
 
     def __post_init__(self) -> None:
         if self.percent_reduction is None and self.absolute_reduction is None:
-            raise ValueError("set percent_reduction, absolute_reduction or both")
+            raise OptionError("set percent_reduction, absolute_reduction or both")
         if self.percent_reduction is not None and not 0 < self.percent_reduction <= 100:
-            raise ValueError(f"percent_reduction must be in (0, 100], got {self.percent_reduction}")
+            raise OptionError(
+                f"percent_reduction must be in (0, 100], got {self.percent_reduction}"
+            )
         if self.absolute_reduction is not None and self.absolute_reduction <= 0:
-            raise ValueError(f"absolute_reduction must be > 0, got {self.absolute_reduction}")
+            raise OptionError(f"absolute_reduction must be > 0, got {self.absolute_reduction}")
         if self.combine not in ("any", "all"):
-            raise ValueError(f'combine must be "any" or "all", got {self.combine!r}')
+            raise OptionError(f'combine must be "any" or "all", got {self.combine!r}')
         if self.population not in ("responders", "all"):
-            raise ValueError(f'population must be "responders" or "all", got {self.population!r}')
+            raise OptionError(f'population must be "responders" or "all", got {self.population!r}')
         if self.confirm < 1:
-            raise ValueError(f"confirm must be >= 1, got {self.confirm}")
+            raise OptionError(f"confirm must be >= 1, got {self.confirm}")
         if self.baseline_window_days < 0 or self.flare_window_days < 1:
-            raise ValueError("baseline_window_days must be >= 0 and flare_window_days >= 1")
+            raise OptionError("baseline_window_days must be >= 0 and flare_window_days >= 1")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -149,8 +152,11 @@ def assessment_relief(cohort: Cohort, definition: ReliefDefinition | None = None
     cohort.raise_for_errors()
     a = cohort.assessments
     instrument = d.instrument or (a["instrument"].mode().iloc[0] if len(a) else "nrs")
-    if instrument not in cohort.instruments:
-        raise ValueError(f"unknown instrument {instrument!r}")
+    if instrument not in cohort.instruments or not (a["instrument"] == instrument).any():
+        raise OptionError(
+            f"instrument {instrument!r} is not in the data; choose one of "
+            + ", ".join(sorted(a["instrument"].unique()))
+        )
     inst = cohort.instruments[instrument]
     a = a[a["instrument"] == instrument]
     day = a["days_after"].to_numpy()

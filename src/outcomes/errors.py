@@ -12,11 +12,22 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from outcomes.schema import Problems
 
-__all__ = ["InputError", "MappingError", "MissingFileError", "OutcomesError", "ValidationError"]
+__all__ = [
+    "InputError",
+    "MappingError",
+    "MissingFileError",
+    "OptionError",
+    "OutcomesError",
+    "ValidationError",
+]
 
 
 class OutcomesError(Exception):
     """Base class of every error this package raises on purpose."""
+
+
+class OptionError(OutcomesError, ValueError):
+    """An option or argument is invalid: a threshold out of range, an unknown column."""
 
 
 class InputError(OutcomesError, ValueError):

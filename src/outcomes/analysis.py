@@ -1,0 +1,295 @@
+"""One call from a follow-up file to the numbers a paper or an audit needs.
+
+``analyze`` loads and validates the data, derives relief intervals, fits the
+relief curve (overall and by group), and collects the summaries in an
+:class:`Analysis` whose ``to_dict()`` is JSON-safe and free of patient
+identifiers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import numpy as np
+import pandas as pd
+
+from outcomes.endpoints import ReliefDefinition, derive_relief, responder_rates
+from outcomes.errors import OptionError
+from outcomes.mapping import FileMapping
+from outcomes.schema import Cohort, load_cohort
+from outcomes.survival import (
+    DEFAULT_BOOT,
+    GroupTest,
+    ReliefCurve,
+    compare_groups,
+    fit_km,
+    fit_npmle,
+)
+
+__all__ = ["METHODS", "Analysis", "analyze"]
+
+METHODS = ("npmle", "km")
+
+Method = Literal["npmle", "km"]
+
+
+@dataclass(frozen=True, eq=False)
+class GroupResult:
+    """Relief estimates for one group (e.g. one technique)."""
+
+    name: str
+    curve: ReliefCurve
+    responder_rates: pd.DataFrame
+    counts: dict[str, Any]
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """Results of :func:`analyze`.
+
+    Attributes
+    ----------
+    cohort : Cohort
+        The validated input (holds patient identifiers: keep it internal).
+    definition : ReliefDefinition
+    method : str
+    relief : DataFrame
+        One row per procedure: responder status and loss-of-relief interval
+        (see :func:`outcomes.endpoints.derive_relief`).
+    curve : ReliefCurve
+        Relief curve and summaries of all analysed procedures.
+    responder_rates : DataFrame
+        Literature-style responder rates at the landmark visits.
+    by : str or None
+    groups : list of GroupResult
+    group_test : GroupTest or None
+    """
+
+    cohort: Cohort
+    definition: ReliefDefinition
+    method: str
+    relief: pd.DataFrame
+    curve: ReliefCurve
+    responder_rates: pd.DataFrame
+    landmarks_months: tuple[float, ...]
+    seed: int
+    by: str | None = None
+    groups: list[GroupResult] = field(default_factory=list)
+    group_test: GroupTest | None = None
+
+    @property
+    def counts(self) -> dict[str, Any]:
+        return _counts(self.cohort, self.relief)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe summary (no patient identifiers, no row-level data)."""
+        from outcomes import __version__
+
+        out: dict[str, Any] = {
+            "outcomes_version": __version__,
+            "input": [
+                {"file": s.name, "sha256": s.sha256, "rows": s.rows} for s in self.cohort.sources
+            ],
+            "definition": {
+                **self.definition.to_dict(),
+                "instrument": self.relief.attrs.get("instrument"),
+                "text": self.definition.describe(),
+            },
+            "method": self.method,
+            "seed": self.seed,
+            "bootstrap_resamples": self.curve.n_boot,
+            "counts": self.counts,
+            **_summaries(self.curve, self.responder_rates),
+        }
+        if self.by is not None:
+            out["by"] = self.by
+            out["groups"] = [
+                {"group": g.name, "counts": g.counts, **_summaries(g.curve, g.responder_rates)}
+                for g in self.groups
+            ]
+            out["group_test"] = self.group_test.to_dict() if self.group_test else None
+        return out
+
+
+def _summaries(curve: ReliefCurve, rates: pd.DataFrame) -> dict[str, Any]:
+    def num(x: Any) -> float | None:
+        x = float(x)
+        return x if math.isfinite(x) else None
+
+    return {
+        "median_months": curve.median.to_dict(),
+        "relief_at": [
+            {
+                "months": num(r["months"]),
+                "estimate": num(r["estimate"]),
+                "lower": num(r["lower"]),
+                "upper": num(r["upper"]),
+                **({"note": r["note"]} if r["note"] else {}),
+            }
+            for r in _records(curve.relief_at)
+        ],
+        "rmst": {"tau_months": curve.tau_months, **curve.rmst.to_dict()},
+        "responder_rate_at": [
+            {
+                "months": num(r["months"]),
+                "assessed": int(r["assessed"]),
+                "responders": int(r["responders"]),
+                "rate": num(r["rate"]),
+                "lower": num(r["lower"]),
+                "upper": num(r["upper"]),
+            }
+            for r in _records(rates)
+        ],
+        "followup_months": num(curve.identified_until),
+    }
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return cast(list[dict[str, Any]], frame.to_dict("records"))
+
+
+def _counts(cohort: Cohort, relief: pd.DataFrame) -> dict[str, Any]:
+    used = relief["excluded"].isna()
+    lost = relief["event"].isin(["loss", "repeat_procedure"]) & used
+    excluded = relief.loc[~used, "excluded"].value_counts()
+    return {
+        "patients": int(relief["patient"].nunique()),
+        "procedures": len(relief),
+        "assessments": int(cohort.assessments["procedure"].isin(relief.index).sum()),
+        "analysed": int(used.sum()),
+        "initial_responders": int((relief["responder"] == True).sum()),  # noqa: E712
+        "losses": int(lost.sum()),
+        "censored": int(used.sum() - lost.sum()),
+        "excluded": {str(k): int(v) for k, v in excluded.items()},
+    }
+
+
+def _fit(
+    relief: pd.DataFrame,
+    method: str,
+    landmarks: tuple[float, ...],
+    tau: float,
+    n_boot: int,
+    seed: int,
+) -> ReliefCurve:
+    used = relief[relief["excluded"].isna()]
+    if used.empty:
+        raise OptionError("no procedure can be analysed: every one was excluded")
+    if method == "npmle":
+        return fit_npmle(
+            used["lower_months"],
+            used["upper_months"],
+            landmarks_months=landmarks,
+            tau_months=tau,
+            n_boot=n_boot,
+            seed=seed,
+        )
+    if method == "km":
+        lost = used["event"].isin(["loss", "repeat_procedure"]).to_numpy()
+        time = np.where(lost, used["upper_months"], used["lower_months"])
+        return fit_km(time, lost, landmarks_months=landmarks, tau_months=tau)
+    raise OptionError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+
+
+def analyze(
+    source: str | Path | Cohort,
+    *,
+    events: str | Path | None = None,
+    mapping: str | Path | FileMapping | None = None,
+    definition: ReliefDefinition | None = None,
+    by: str | None = None,
+    landmarks_months: tuple[float, ...] = (3, 6, 12, 18, 24),
+    tau_months: float = 24.0,
+    method: Method = "npmle",
+    n_boot: int = DEFAULT_BOOT,
+    seed: int = 0,
+    as_of: dt.date | None = None,
+) -> Analysis:
+    """How long relief lasts: load, validate, derive and estimate in one call.
+
+    Parameters
+    ----------
+    source : str, Path or Cohort
+        Follow-up file (CSV, Excel, Parquet; long or wide), or a loaded cohort.
+    events, mapping, as_of
+        As for :func:`outcomes.load_cohort` (ignored when ``source`` is a cohort).
+    definition : ReliefDefinition, optional
+        Responder and loss-of-relief rules; defaults to ``ReliefDefinition()``.
+    by : str, optional
+        A procedure-level column (joint, technique, ...) for per-group estimates
+        and a test of equal relief durations.
+    landmarks_months : tuple of float
+        Months at which to report relief probabilities and responder rates.
+    tau_months : float
+        Horizon of the restricted mean duration of relief, months.
+    method : {"npmle", "km"}
+        Estimator of the relief curve: the Turnbull NPMLE (default), or the naive
+        Kaplan-Meier that dates loss at the visit that found it (biased; for
+        comparison only).
+    n_boot : int
+        Bootstrap resamples for confidence intervals.
+    seed : int
+        Seed of the bootstrap; the same seed gives the same intervals.
+
+    Raises
+    ------
+    ValidationError
+        The data have errors; its ``problems`` lists every one.
+    """
+    cohort = (
+        source
+        if isinstance(source, Cohort)
+        else load_cohort(source, events=events, mapping=mapping, as_of=as_of)
+    )
+    cohort.raise_for_errors()
+    d = definition or ReliefDefinition()
+    relief = derive_relief(cohort, d)
+    marks = tuple(float(m) for m in landmarks_months)
+    curve = _fit(relief, method, marks, tau_months, n_boot, seed)
+    rates = responder_rates(cohort, marks, d)
+    groups: list[GroupResult] = []
+    test = None
+    if by is not None:
+        if by not in relief.columns or by in ("patient", "procedure_id"):
+            options = [
+                c for c in relief.columns if c in ("joint", "side", "technique", *cohort.covariates)
+            ]
+            raise OptionError(f"cannot group by {by!r}; choose one of: {', '.join(options)}")
+        labels = relief[by].astype(object).where(relief[by].notna(), "(not given)")
+        for name in pd.unique(labels):
+            sub = relief[(labels == name).to_numpy()]
+            if not sub["excluded"].isna().any():
+                continue
+            sub_cohort = _subset(cohort, sub.index.to_numpy())
+            groups.append(
+                GroupResult(
+                    str(name),
+                    _fit(sub, method, marks, tau_months, n_boot, seed),
+                    responder_rates(sub_cohort, marks, d),
+                    _counts(sub_cohort, sub),
+                )
+            )
+        used = relief["excluded"].isna().to_numpy()
+        test = compare_groups(
+            relief["lower_months"][used], relief["upper_months"][used], labels[used]
+        )
+    return Analysis(cohort, d, method, relief, curve, rates, marks, seed, by, groups, test)
+
+
+def _subset(cohort: Cohort, procedures: np.ndarray) -> Cohort:
+    """The part of a cohort holding some procedures (for per-group summaries)."""
+    keep = cohort.assessments["procedure"].isin(procedures)
+    return Cohort(
+        procedures=cohort.procedures.loc[procedures],
+        assessments=cohort.assessments[keep.to_numpy()],
+        events=cohort.events[cohort.events["procedure"].isin(procedures).to_numpy()],
+        problems=cohort.problems,
+        sources=cohort.sources,
+        instruments=cohort.instruments,
+        covariates=cohort.covariates,
+        assessment_columns=cohort.assessment_columns,
+    )

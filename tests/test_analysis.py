@@ -1,0 +1,129 @@
+"""analyze(): counts, JSON output without identifiers, groups, and the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from outcomes.analysis import analyze
+from outcomes.endpoints import ReliefDefinition
+from outcomes.errors import OptionError
+from outcomes.schema import load_cohort
+
+SAMPLE = Path(__file__).parents[1] / "data" / "sample"
+LONG, EVENTS = SAMPLE / "followup_long.csv", SAMPLE / "events.csv"
+
+
+@pytest.fixture(scope="module")
+def result():
+    return analyze(LONG, events=EVENTS, by="technique", n_boot=50)
+
+
+def test_counts_add_up(result) -> None:
+    c = result.counts
+    assert c["procedures"] == 300 and c["patients"] == 241
+    assert c["analysed"] + sum(c["excluded"].values()) == c["procedures"]
+    assert c["losses"] + c["censored"] == c["analysed"]
+    assert c["initial_responders"] == c["analysed"]  # population = responders
+    relief = result.relief
+    assert c["losses"] == int(relief["event"].isin(["loss", "repeat_procedure"]).sum())
+
+
+def test_to_dict_is_json_with_the_documented_keys_and_no_identifiers(result) -> None:
+    d = result.to_dict()
+    text = json.dumps(d, allow_nan=False)  # NaN would not be valid JSON
+    for key in (
+        "outcomes_version",
+        "input",
+        "definition",
+        "method",
+        "counts",
+        "median_months",
+        "relief_at",
+        "rmst",
+        "responder_rate_at",
+        "groups",
+        "group_test",
+    ):
+        assert key in d
+    assert {"estimate", "lower", "upper"} <= set(d["median_months"])
+    assert [r["months"] for r in d["relief_at"]] == [3, 6, 12, 18, 24]
+    assert d["input"][0]["sha256"] == result.cohort.sources[0].sha256
+    assert "P00001" not in text and "PR000001" not in text
+    assert {g["group"] for g in d["groups"]} <= {
+        "conventional_rfa",
+        "cooled_rfa",
+        "pulsed_rf",
+        "chemical",
+    }
+
+
+def test_a_cohort_can_be_passed_instead_of_a_path() -> None:
+    cohort = load_cohort(LONG, events=EVENTS)
+    a = analyze(cohort, n_boot=0, landmarks_months=(4.5,))
+    assert a.to_dict()["relief_at"][0]["months"] == 4.5
+
+
+def test_looser_definition_gives_more_responders() -> None:
+    strict = analyze(LONG, n_boot=0, definition=ReliefDefinition(percent_reduction=70))
+    loose = analyze(LONG, n_boot=0, definition=ReliefDefinition(percent_reduction=30))
+    assert loose.counts["initial_responders"] > strict.counts["initial_responders"]
+
+
+def test_km_method_overstates_median_on_the_sample() -> None:
+    npmle = analyze(LONG, events=EVENTS, n_boot=0)
+    km = analyze(LONG, events=EVENTS, method="km")
+    assert km.curve.median.estimate > npmle.curve.median.estimate
+
+
+def test_unknown_group_column_is_an_option_error() -> None:
+    with pytest.raises(OptionError, match="cannot group by 'colour'"):
+        analyze(LONG, by="colour", n_boot=0)
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "outcomes", *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_cli_analyze_prints_a_summary_and_json() -> None:
+    r = cli("analyze", str(LONG), "--events", str(EVENTS), "--boot", "20")
+    assert r.returncode == 0, r.stderr
+    assert "Median duration of relief:" in r.stdout
+    assert "Responders at each visit" in r.stdout
+    r = cli("analyze", str(LONG), "--boot", "0", "--json", "--landmarks", "3,12")
+    d = json.loads(r.stdout)
+    assert [x["months"] for x in d["relief_at"]] == [3, 12]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["--by", "colour"], "cannot group by 'colour'", id="unknown group column"),
+        pytest.param(
+            ["--percent", "150"],
+            "percent_reduction must be in (0, 100]",
+            id="threshold out of range",
+        ),
+        pytest.param(
+            ["--landmarks", "3,x"], "is not a comma-separated list of months", id="bad landmarks"
+        ),
+    ],
+)
+def test_cli_analyze_option_errors_exit_2(args: list[str], message: str) -> None:
+    r = cli("analyze", str(LONG), "--boot", "0", *args)
+    assert r.returncode == 2
+    assert message in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_cli_analyze_with_data_errors_exits_1() -> None:
+    bad = Path(__file__).parent / "data" / "bad" / "score_out_of_range.csv"
+    r = cli("analyze", str(bad))
+    assert r.returncode == 1
+    assert "12 is outside the NRS range 0-10" in r.stderr
