@@ -129,9 +129,9 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument(
         "--boot",
         type=int,
-        default=500,
+        default=200,
         metavar="B",
-        help="bootstrap resamples for confidence intervals (default 500)",
+        help="bootstrap resamples for confidence intervals (default 200)",
     )
     a.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     a.add_argument("--json", action="store_true", help="print the results as JSON")

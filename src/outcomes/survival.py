@@ -33,7 +33,7 @@ __all__ = [
     "logrank_scores",
 ]
 
-DEFAULT_BOOT = 500
+DEFAULT_BOOT = 200
 
 
 @dataclass(frozen=True)
@@ -236,11 +236,11 @@ def fit_npmle(
     Notes
     -----
     Intervals: for S(t), normal on the logit scale with the bootstrap
-    standard error (percentile where S is 0 or 1); for the median, the times
-    where the confidence band crosses 0.5 (as R does for Kaplan-Meier); for
-    the restricted mean, normal with the bootstrap standard error.
+    standard error (percentile where S is 0 or 1); for the median and the
+    restricted mean, bootstrap percentiles (a replicate whose curve stays
+    above 0.5 counts as an infinite median). These were chosen by simulated
+    coverage: see ``benchmarks/simulate_coverage.py`` and docs/methods.md.
     """
-    from scipy import stats
 
     lo = np.asarray(lower, dtype=float)
     hi = np.asarray(upper, dtype=float)
@@ -257,7 +257,6 @@ def fit_npmle(
     tau = float(tau_months)
     s_marks = _interp(knots, surv, marks)
     med = _medians(knots, surv[:1])[0]
-    z = float(stats.norm.ppf(0.5 + conf_level / 2))
 
     if n_boot > 0:
         band_lo, band_hi = _probability_ci(surv[0], surv[1:], conf_level, lo.size)
@@ -267,8 +266,9 @@ def fit_npmle(
         band_lo = np.maximum.accumulate(band_lo[::-1])[::-1]
         band_hi = np.minimum.accumulate(band_hi)
         mark_lo, mark_hi = _probability_ci(s_marks[0], s_marks[1:], conf_level, lo.size)
-        med_lo = _medians(knots, band_lo[None, :])[0]
-        med_hi = _medians(knots, band_hi[None, :])[0]
+        med_boot = _medians(knots, surv[1:])
+        q = (1 - conf_level) / 2
+        med_lo, med_hi = np.quantile(np.where(np.isnan(med_boot), np.inf, med_boot), [q, 1 - q])
     else:
         band_lo = band_hi = np.full(knots.size, np.nan)
         mark_lo = mark_hi = np.full(marks.size, np.nan)
@@ -299,10 +299,13 @@ def fit_npmle(
         rmst = Estimate(math.nan, math.nan, math.nan, f"tau beyond follow-up ({until:.1f} months)")
     else:
         area = _areas(knots, surv, tau)
-        se = float(np.std(area[1:], ddof=1)) if n_boot > 1 else math.nan
-        rmst = Estimate(
-            float(area[0]), float(area[0] - z * se), float(area[0] + z * se), std_err=se
-        )
+        if n_boot > 1:
+            q = (1 - conf_level) / 2
+            r_lo, r_hi = np.quantile(area[1:], [q, 1 - q])
+            se = float(np.std(area[1:], ddof=1))
+        else:
+            r_lo = r_hi = se = math.nan
+        rmst = Estimate(float(area[0]), float(r_lo), float(r_hi), std_err=se)
 
     mass_pos = fit.mass > 0
     return ReliefCurve(
