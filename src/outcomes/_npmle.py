@@ -477,6 +477,17 @@ def _likelihood(prob: _Problem, s: FloatArray, w: FloatArray) -> tuple[FloatArra
     return loglik, ratio
 
 
+def _loglik(prob: _Problem, s: FloatArray, w: FloatArray) -> FloatArray:
+    """Only the log-likelihood of :func:`_likelihood` (the step-halving test needs no ratio)."""
+    probs = _interval_probs(prob, s)
+    bad = (w > 0) & ~(probs > 0)
+    with np.errstate(divide="ignore"):
+        logs = np.log(np.where(bad | (w == 0), 1.0, probs))
+    loglik: FloatArray = np.einsum("ik,ik->k", w, logs)
+    loglik[bad.any(axis=0)] = -np.inf
+    return loglik
+
+
 def _gradient(
     prob: _Problem, s: FloatArray, w: FloatArray, total: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
@@ -538,20 +549,21 @@ def _icm_step(prob: _Problem, s: FloatArray, w: FloatArray) -> FloatArray:
     direction = np.zeros_like(cdf)
     direction[1:m] = proposal - inner
     slope = np.einsum("jk,jk->k", grad, direction)
-    loglik, _ = _likelihood(prob, s, w)
+    loglik = _loglik(prob, s, w)
     step = np.ones(n_cols)
     accepted = slope <= 0  # no ascent along the proposal: keep s
     out = s.copy()
     for _halving in range(40):
-        if accepted.all():
+        idx = np.flatnonzero(~accepted)  # only the columns still halving their step
+        if not idx.size:
             break
-        trial = np.maximum(np.diff(cdf + step * direction, axis=0), 0.0)
+        trial = np.maximum(np.diff(cdf[:, idx] + step[idx] * direction[:, idx], axis=0), 0.0)
         trial /= trial.sum(axis=0)
-        trial_loglik, _ = _likelihood(prob, trial, w)
-        ok = ~accepted & (trial_loglik >= loglik + 1e-4 * step * slope)
-        out[:, ok] = trial[:, ok]
-        accepted |= ok
-        step = np.where(accepted, step, step / 2.0)
+        trial_loglik = _loglik(prob, trial, w[:, idx])
+        ok = trial_loglik >= loglik[idx] + 1e-4 * step[idx] * slope[idx]
+        out[:, idx[ok]] = trial[:, ok]
+        accepted[idx[ok]] = True
+        step[idx[~ok]] /= 2.0
     return out
 
 
