@@ -31,6 +31,8 @@ def format_estimate(e: Estimate, unit: str = " months", digits: int = 1) -> str:
     """``7.6 months (95% CI 6.5-8.1)``, or the note when there is no estimate."""
     if not math.isfinite(e.estimate):
         return e.note or "not estimable"
+    if math.isfinite(e.lower) and math.isfinite(e.upper) and e.upper - e.lower < 0.5:
+        digits += 1  # a narrow interval (large cohort) would otherwise print as 6.6-6.6
     text = f"{e.estimate:.{digits}f}{unit}"
     lo = f"{e.lower:.{digits}f}" if math.isfinite(e.lower) else "?"
     hi = f"{e.upper:.{digits}f}" if math.isfinite(e.upper) else "not reached"

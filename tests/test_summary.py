@@ -1,0 +1,38 @@
+"""The text summary: how estimates are written."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from outcomes.summary import format_estimate
+from outcomes.survival import Estimate
+
+NAN = math.nan
+
+
+@pytest.mark.parametrize(
+    ("estimate", "text"),
+    [
+        pytest.param(Estimate(7.6, 6.4, 8.1), "7.6 months (95% CI 6.4-8.1)", id="usual"),
+        pytest.param(
+            Estimate(6.61, 6.58, 6.64),
+            "6.61 months (95% CI 6.58-6.64)",
+            id="narrow interval gets another digit",
+        ),
+        pytest.param(
+            Estimate(9.0, 7.5, NAN, "upper limit not reached"),
+            "9.0 months (95% CI 7.5-not reached)",
+            id="upper limit not reached",
+        ),
+        pytest.param(Estimate(NAN, 12.0, NAN, "not reached"), "not reached", id="not reached"),
+        pytest.param(
+            Estimate(NAN, NAN, NAN, "tau beyond follow-up (9.0 months)"),
+            "tau beyond follow-up (9.0 months)",
+            id="not estimable",
+        ),
+    ],
+)
+def test_format_estimate(estimate: Estimate, text: str) -> None:
+    assert format_estimate(estimate) == text
