@@ -127,3 +127,17 @@ def test_cli_analyze_with_data_errors_exits_1() -> None:
     r = cli("analyze", str(bad))
     assert r.returncode == 1
     assert "12 is outside the NRS range 0-10" in r.stderr
+
+
+def test_cumulative_incidence_of_competing_events(result) -> None:
+    ci = result.to_dict()["cumulative_incidence"]
+    assert {r["event"] for r in ci} == {"repeat_procedure", "surgery", "death"}
+    for event in ("repeat_procedure", "surgery", "death"):
+        rows = [r for r in ci if r["event"] == event]
+        assert [r["months"] for r in rows] == [3, 6, 12, 18, 24]
+        est = [r["estimate"] for r in rows]
+        assert est == sorted(est)  # cumulative: never decreases
+        assert all(r["lower"] <= r["estimate"] <= r["upper"] for r in rows)
+    # the sample has 33 repeats among 300 procedures: incidence by 24 months is plausible
+    rep24 = next(r for r in ci if r["event"] == "repeat_procedure" and r["months"] == 24)
+    assert 0.05 < rep24["estimate"] < 0.3

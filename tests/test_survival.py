@@ -99,3 +99,25 @@ def test_group_test_has_its_nominal_size() -> None:
         ]
     )
     assert 0.02 <= np.mean(p < 0.05) <= 0.09
+
+
+def test_cumulative_incidence_limits_match_r() -> None:
+    """R survfit multi-state, conf.type "log" (tests/r/cif_ci_reference.R)."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from outcomes.survival import cumulative_incidence
+
+    ref_dir = Path(__file__).parent / "data" / "r_reference"
+    data = pd.read_csv(ref_dir / "aj_inputs.csv").query("dataset == 'sim_cr'")
+    ref = pd.read_csv(ref_dir / "cif_ci.csv", skipinitialspace=True)
+    times = tuple(sorted(ref["time"].unique()))
+    got = cumulative_incidence(
+        data["time"], data["cause"], {1: "a", 2: "b"}, landmarks_months=times
+    )
+    got["cause"] = got["event"].map({"a": 1, "b": 2})
+    merged = ref.merge(got, left_on=["cause", "time"], right_on=["cause", "months"])
+    assert len(merged) == len(ref)
+    for col in ("estimate", "lower", "upper"):
+        np.testing.assert_allclose(merged[f"{col}_y"], merged[f"{col}_x"], rtol=1e-9)

@@ -17,7 +17,13 @@ from typing import Any, Literal, cast
 import numpy as np
 import pandas as pd
 
-from outcomes.endpoints import ReliefDefinition, derive_relief, responder_rates
+from outcomes.endpoints import (
+    COMPETING_EVENTS,
+    ReliefDefinition,
+    derive_competing_events,
+    derive_relief,
+    responder_rates,
+)
 from outcomes.errors import OptionError
 from outcomes.mapping import FileMapping
 from outcomes.schema import Cohort, load_cohort
@@ -26,6 +32,7 @@ from outcomes.survival import (
     GroupTest,
     ReliefCurve,
     compare_groups,
+    cumulative_incidence,
     fit_km,
     fit_npmle,
 )
@@ -67,6 +74,9 @@ class Analysis:
     by : str or None
     groups : list of GroupResult
     group_test : GroupTest or None
+    competing : DataFrame
+        Cumulative incidence of repeat procedure, surgery and death (competing
+        events, Aalen-Johansen) among all procedures, at the landmarks.
     """
 
     cohort: Cohort
@@ -80,6 +90,7 @@ class Analysis:
     by: str | None = None
     groups: list[GroupResult] = field(default_factory=list)
     group_test: GroupTest | None = None
+    competing: pd.DataFrame | None = None
 
     @property
     def counts(self) -> dict[str, Any]:
@@ -105,6 +116,18 @@ class Analysis:
             "counts": self.counts,
             **_summaries(self.curve, self.responder_rates),
         }
+        if self.competing is not None:
+            out["cumulative_incidence"] = [
+                {
+                    "event": r["event"],
+                    "months": _num(r["months"]),
+                    "estimate": _num(r["estimate"]),
+                    "lower": _num(r["lower"]),
+                    "upper": _num(r["upper"]),
+                    **({"note": r["note"]} if r["note"] else {}),
+                }
+                for r in _records(self.competing)
+            ]
         if self.by is not None:
             out["by"] = self.by
             out["groups"] = [
@@ -146,6 +169,11 @@ def _summaries(curve: ReliefCurve, rates: pd.DataFrame) -> dict[str, Any]:
         ],
         "followup_months": num(curve.identified_until),
     }
+
+
+def _num(x: Any) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -277,7 +305,12 @@ def analyze(
         test = compare_groups(
             relief["lower_months"][used], relief["upper_months"][used], labels[used]
         )
-    return Analysis(cohort, d, method, relief, curve, rates, marks, seed, by, groups, test)
+    ce = derive_competing_events(cohort)
+    names = {code: name for name, code in COMPETING_EVENTS.items()}
+    competing = cumulative_incidence(ce["months"], ce["cause"], names, landmarks_months=marks)
+    return Analysis(
+        cohort, d, method, relief, curve, rates, marks, seed, by, groups, test, competing
+    )
 
 
 def _subset(cohort: Cohort, procedures: np.ndarray) -> Cohort:

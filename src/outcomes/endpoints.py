@@ -21,9 +21,11 @@ from outcomes.io import DAYS_PER_MONTH
 from outcomes.schema import Cohort
 
 __all__ = [
+    "COMPETING_EVENTS",
     "EXCLUSIONS",
     "ReliefDefinition",
     "assessment_relief",
+    "derive_competing_events",
     "derive_relief",
     "responder_rates",
 ]
@@ -362,3 +364,34 @@ def responder_rates(
         out["rate"] = out["responders"] / out["assessed"].where(out["assessed"] > 0)
     out["lower"], out["upper"] = wilson(out["responders"], out["assessed"], conf_level)
     return out
+
+
+#: Competing events after a procedure, with their cause codes.
+COMPETING_EVENTS = {"repeat_procedure": 1, "surgery": 2, "death": 3}
+
+
+def derive_competing_events(cohort: Cohort) -> pd.DataFrame:
+    """Time to the first of repeat procedure, surgery or death, for every procedure.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``procedure``: ``months`` (to the first such event, or to
+        the last assessment when none happened: censored) and ``cause``
+        (0 censored, 1 repeat procedure, 2 surgery, 3 death; see
+        :data:`COMPETING_EVENTS`). Withdrawal censors.
+    """
+    cohort.raise_for_errors()
+    index = cohort.procedures.index
+    ev = cohort.events[cohort.events["event"].isin(list(COMPETING_EVENTS))]
+    first = ev.sort_values(["procedure", "days_after"], kind="stable").drop_duplicates("procedure")
+    event_day = first.set_index("procedure")["days_after"].reindex(index)
+    cause = first.set_index("procedure")["event"].map(COMPETING_EVENTS).reindex(index)
+    last = cohort.assessments.groupby("procedure")["days_after"].max().reindex(index)
+    censor_day = last.fillna(0).clip(lower=0)
+    has = event_day.notna()
+    days = np.where(has, event_day, censor_day)
+    return pd.DataFrame(
+        {"months": days / DAYS_PER_MONTH, "cause": np.where(has, cause, 0).astype(int)},
+        index=index,
+    )

@@ -97,6 +97,17 @@ def summary_text(analysis: Analysis) -> str:
         "",
         *_curve_lines(curve, a.responder_rates),
     ]
+    if a.competing is not None:
+        lines += [
+            "",
+            "Events after the procedure (all procedures; cumulative incidence, competing risks):",
+            f"  {'months':>6}  "
+            + "  ".join(f"{e.replace('_', ' '):>17}" for e in a.competing["event"].unique()),
+        ]
+        wide = a.competing.pivot(index="months", columns="event", values="estimate")
+        for months, row in wide.iterrows():
+            cells = "  ".join(f"{_pct(float(row[e])):>17}" for e in a.competing["event"].unique())
+            lines.append(f"  {float(cast(float, months)):>6g}  {cells}")
     if a.by is not None:
         for g in a.groups:
             gc = g.counts

@@ -28,6 +28,7 @@ __all__ = [
     "GroupTest",
     "ReliefCurve",
     "compare_groups",
+    "cumulative_incidence",
     "fit_km",
     "fit_npmle",
     "logrank_scores",
@@ -486,3 +487,65 @@ def fit_km(
         rmst=rmst,
         tau_months=float(tau_months),
     )
+
+
+def cumulative_incidence(
+    months: npt.ArrayLike,
+    cause: npt.ArrayLike,
+    names: dict[int, str],
+    *,
+    landmarks_months: tuple[float, ...] = (3, 6, 12, 18, 24),
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """Aalen-Johansen cumulative incidence of competing events at landmarks.
+
+    Parameters
+    ----------
+    months : array_like of float
+        Months to the first event, or to censoring.
+    cause : array_like of int
+        0 for censored, else the cause code (keys of ``names``).
+    names : dict of int to str
+        Name of each cause, e.g. ``{1: "repeat_procedure", 2: "surgery", 3: "death"}``.
+
+    Returns
+    -------
+    DataFrame
+        ``event``, ``months``, ``estimate``, ``lower``, ``upper``, ``note``: the
+        probability of having had that event first by then, with R's default
+        (log) confidence interval for multi-state ``survfit``; "beyond
+        follow-up" past the last time.
+    """
+    from scipy import stats
+
+    from outcomes import _km
+
+    t = np.asarray(months, dtype=float)
+    c = np.asarray(cause, dtype=int)
+    marks = np.asarray(landmarks_months, dtype=float)
+    codes = sorted(names)
+    fit = _km.aalen_johansen(t, c, causes=codes)
+    until = float(t.max()) if t.size else 0.0
+    z = float(stats.norm.ppf(0.5 + conf_level / 2))
+    est = fit.cif_at(marks)
+    idx = np.searchsorted(fit.time, marks, side="right") - 1
+    se = np.where(idx >= 0, fit.cif_std_err[:, np.maximum(idx, 0)], 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lo = np.where(est > 0, est * np.exp(-z * se / est), 0.0)
+        hi = np.where(est > 0, np.minimum(1.0, est * np.exp(z * se / est)), 0.0)
+    beyond = marks > until
+    rows = []
+    for k, code in enumerate(codes):  # one block per cause (a handful)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "event": names[code],
+                    "months": marks,
+                    "estimate": np.where(beyond, np.nan, est[k]),
+                    "lower": np.where(beyond, np.nan, lo[k]),
+                    "upper": np.where(beyond, np.nan, hi[k]),
+                    "note": np.where(beyond, f"beyond follow-up ({until:.1f} months)", ""),
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
