@@ -276,3 +276,31 @@ def test_responder_rate_uses_the_assessment_nearest_the_landmark(tmp_path: Path)
     assert rr[["months", "assessed", "responders"]].values.tolist() == [[3.0, 2, 1]]
     assert rr["rate"].iloc[0] == 0.5
     assert rr["lower"].iloc[0] < 0.5 < rr["upper"].iloc[0]
+
+
+def test_competing_events_take_the_first_event_or_censor_at_the_last_visit(
+    tmp_path: Path,
+) -> None:
+    from outcomes.endpoints import derive_competing_events
+
+    p = tmp_path / "f.csv"
+    p.write_text(
+        "patient_id,procedure_date,joint,side,days_after,score\n"
+        "A,2024-01-01,knee,left,0,8\nA,2024-01-01,knee,left,90,3\n"
+        "B,2024-01-01,knee,left,0,8\nB,2024-01-01,knee,left,200,3\n"
+        "C,2024-01-01,knee,left,0,8\nC,2024-01-01,knee,left,60,3\n"
+    )
+    ev = tmp_path / "e.csv"
+    ev.write_text(
+        "patient_id,procedure_date,event,event_date\n"
+        "A,2024-01-01,surgery,2024-06-01\nA,,death,2024-09-01\n"
+        "C,2024-01-01,withdrawal,2024-04-01\n"
+    )
+    c = load_cohort(p, events=ev)
+    out = derive_competing_events(c)
+    by_patient = out.join(c.procedures["patient_id"]).set_index("patient_id")
+    assert by_patient.loc["A", "cause"] == 2  # surgery came before death
+    assert by_patient.loc["A", "months"] == pytest.approx(152 / M)
+    assert (by_patient.loc["B", "cause"], by_patient.loc["B", "months"]) == (0, 200 / M)
+    assert by_patient.loc["C", "cause"] == 0  # withdrawal censors, at the last visit
+    assert by_patient.loc["C", "months"] == pytest.approx(60 / M)
