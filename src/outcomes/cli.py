@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
         "analyze",
         help="how long relief lasts: relief curve, median, landmarks, responder rates",
         description="Derive loss-of-relief intervals and estimate how long relief lasts "
-        "(Turnbull NPMLE with bootstrap 95%% CIs). Prints a summary, or JSON with --json.",
+        "(Turnbull NPMLE with bootstrap 95% CIs). Prints a summary, or JSON with --json.",
     )
     a.add_argument("file", type=Path, help="follow-up scores file")
     _input_options(a)
