@@ -141,3 +141,19 @@ def test_cumulative_incidence_of_competing_events(result) -> None:
     # the sample has 33 repeats among 300 procedures: incidence by 24 months is plausible
     rep24 = next(r for r in ci if r["event"] == "repeat_procedure" and r["months"] == 24)
     assert 0.05 < rep24["estimate"] < 0.3
+
+
+def test_parametric_method_and_regression_reach_the_json() -> None:
+    a = analyze(LONG, events=EVENTS, method="parametric", covariates=("technique", "age"))
+    d = a.to_dict()
+    assert d["parametric"]["family"] in ("weibull", "loglogistic", "lognormal")
+    terms = {t["term"]: t for t in d["regression"]["terms"]}
+    # the sample's true pulsed RF relief (scale 6 months) is far shorter than cooled RFA (14)
+    assert terms["technique=pulsed_rf"]["upper"] < 1
+    assert d["regression"]["reference_levels"]["technique"] == "cooled_rfa"
+    json.dumps(d, allow_nan=False)
+
+
+def test_unknown_covariate_is_an_option_error() -> None:
+    with pytest.raises(OptionError, match="unknown covariate"):
+        analyze(LONG, n_boot=0, covariates=("colour",))

@@ -39,9 +39,9 @@ from outcomes.survival import (
 
 __all__ = ["METHODS", "Analysis", "analyze"]
 
-METHODS = ("npmle", "km")
+METHODS = ("npmle", "km", "parametric", "weibull", "loglogistic", "lognormal")
 
-Method = Literal["npmle", "km"]
+Method = Literal["npmle", "km", "parametric", "weibull", "loglogistic", "lognormal"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,6 +91,7 @@ class Analysis:
     groups: list[GroupResult] = field(default_factory=list)
     group_test: GroupTest | None = None
     competing: pd.DataFrame | None = None
+    regression: pd.DataFrame | None = None
 
     @property
     def counts(self) -> dict[str, Any]:
@@ -128,6 +129,31 @@ class Analysis:
                 }
                 for r in _records(self.competing)
             ]
+        if self.regression is not None:
+            reg = self.regression
+            out["regression"] = {
+                "model": f"interval-censored {reg.attrs.get('family', 'weibull')} AFT",
+                "n": int(reg.attrs.get("n", 0)),
+                "n_dropped": int(reg.attrs.get("n_dropped", 0)),
+                "reference_levels": {
+                    str(k): str(v) for k, v in dict(reg.attrs.get("reference_levels", {})).items()
+                },
+                "terms": [
+                    {
+                        "term": str(r["term"]),
+                        "time_ratio": _num(r["time_ratio"]),
+                        "lower": _num(r["lower"]),
+                        "upper": _num(r["upper"]),
+                        "p_value": _num(r["p_value"]),
+                    }
+                    for r in _records(reg)
+                ],
+            }
+        if self.curve.method not in ("npmle", "km"):
+            out["parametric"] = {
+                "family": self.curve.extra.get("family"),
+                "aic": _num(self.curve.extra.get("aic", math.nan)),
+            }
         if self.by is not None:
             out["by"] = self.by
             out["groups"] = [
@@ -216,6 +242,17 @@ def _fit(
             n_boot=n_boot,
             seed=seed,
         )
+    if method in ("parametric", "weibull", "loglogistic", "lognormal"):
+        from outcomes.parametric import fit_parametric
+
+        family = "best" if method == "parametric" else method
+        return fit_parametric(
+            used["lower_months"],
+            used["upper_months"],
+            family=family,
+            landmarks_months=landmarks,
+            tau_months=tau,
+        )
     if method == "km":
         lost = used["event"].isin(["loss", "repeat_procedure"]).to_numpy()
         time = np.where(lost, used["upper_months"], used["lower_months"])
@@ -233,6 +270,7 @@ def analyze(
     landmarks_months: tuple[float, ...] = (3, 6, 12, 18, 24),
     tau_months: float = 24.0,
     method: Method = "npmle",
+    covariates: tuple[str, ...] | None = None,
     n_boot: int = DEFAULT_BOOT,
     seed: int = 0,
     as_of: dt.date | None = None,
@@ -254,10 +292,15 @@ def analyze(
         Months at which to report relief probabilities and responder rates.
     tau_months : float
         Horizon of the restricted mean duration of relief, months.
-    method : {"npmle", "km"}
-        Estimator of the relief curve: the Turnbull NPMLE (default), or the naive
+    method : {"npmle", "km", "parametric", "weibull", "loglogistic", "lognormal"}
+        Estimator of the relief curve: the Turnbull NPMLE (default); the naive
         Kaplan-Meier that dates loss at the visit that found it (biased; for
-        comparison only).
+        comparison only); or a parametric fit to the intervals ("parametric":
+        the family with the lowest AIC), whose numbers beyond the last
+        follow-up are labelled "extrapolated".
+    covariates : tuple of str, optional
+        Procedure-level columns for a multivariable interval-censored Weibull
+        accelerated failure time regression (time ratios with 95% CIs).
     n_boot : int
         Bootstrap resamples for confidence intervals.
     seed : int
@@ -305,11 +348,34 @@ def analyze(
         test = compare_groups(
             relief["lower_months"][used], relief["upper_months"][used], labels[used]
         )
+    regression = None
+    if covariates:
+        from outcomes.parametric import fit_aft
+
+        unknown = [c for c in covariates if c not in relief.columns or c == "patient"]
+        if unknown:
+            raise OptionError(
+                f"unknown covariate(s) {', '.join(unknown)}; choose from: "
+                + ", ".join(c for c in ("joint", "side", "technique", *cohort.covariates))
+            )
+        regression = fit_aft(relief[relief["excluded"].isna()], covariates=tuple(covariates))
     ce = derive_competing_events(cohort)
     names = {code: name for name, code in COMPETING_EVENTS.items()}
     competing = cumulative_incidence(ce["months"], ce["cause"], names, landmarks_months=marks)
     return Analysis(
-        cohort, d, method, relief, curve, rates, marks, seed, by, groups, test, competing
+        cohort,
+        d,
+        method,
+        relief,
+        curve,
+        rates,
+        marks,
+        seed,
+        by,
+        groups,
+        test,
+        competing,
+        regression,
     )
 
 

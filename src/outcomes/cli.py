@@ -19,7 +19,7 @@ from outcomes import __version__
 from outcomes.errors import MissingFileError, OptionError, OutcomesError
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 3
-METHOD_CHOICES = ("npmle", "km")
+METHOD_CHOICES = ("npmle", "km", "parametric", "weibull", "loglogistic", "lognormal")
 
 
 def _date(text: str) -> dt.date:
@@ -134,6 +134,14 @@ def _parser() -> argparse.ArgumentParser:
         help="bootstrap resamples for confidence intervals (default 200)",
     )
     a.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    a.add_argument(
+        "--covariates",
+        type=_names,
+        default=None,
+        metavar="COL,COL,...",
+        help="multivariable Weibull AFT regression on these procedure-level "
+        "columns (time ratios with 95%% CIs)",
+    )
     a.add_argument("--json", action="store_true", help="print the results as JSON")
     a.set_defaults(func=_cmd_analyze)
 
@@ -219,6 +227,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(x.strip() for x in text.split(",") if x.strip())
+
+
 def _months(text: str) -> tuple[float, ...]:
     try:
         values = tuple(float(x) for x in text.split(",") if x.strip())
@@ -260,6 +272,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         method=args.method,
         n_boot=args.boot,
         seed=args.seed,
+        covariates=args.covariates,
     )
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))

@@ -20,6 +20,10 @@ __all__ = ["format_estimate", "summary_text"]
 METHOD_NAMES = {
     "npmle": "Turnbull NPMLE for interval-censored durations",
     "km": "naive Kaplan-Meier, loss dated at the visit that found it (overstates duration)",
+    "parametric": "parametric fit to the intervals, family by AIC",
+    "weibull": "Weibull fit to the intervals",
+    "loglogistic": "log-logistic fit to the intervals",
+    "lognormal": "log-normal fit to the intervals",
 }
 
 
@@ -82,7 +86,9 @@ def summary_text(analysis: Analysis) -> str:
     ci = (
         f"95% CIs from {curve.n_boot} bootstrap resamples (seed {a.seed})"
         if curve.n_boot
-        else ("log-log 95% CIs" if a.method == "km" else "no confidence intervals")
+        else {"km": "log-log 95% CIs", "npmle": "no confidence intervals"}.get(
+            a.method, "delta-method 95% CIs; values beyond the last follow-up are extrapolated"
+        )
     )
     excluded = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in c["excluded"].items())
     lines = [
@@ -108,6 +114,24 @@ def summary_text(analysis: Analysis) -> str:
         for months, row in wide.iterrows():
             cells = "  ".join(f"{_pct(float(row[e])):>17}" for e in a.competing["event"].unique())
             lines.append(f"  {float(cast(float, months)):>6g}  {cells}")
+    if a.regression is not None:
+        reg = a.regression
+        refs = ", ".join(
+            f"{k} = {v}" for k, v in dict(reg.attrs.get("reference_levels", {})).items()
+        )
+        lines += [
+            "",
+            f"Time ratios (interval-censored {reg.attrs.get('family', 'weibull')} AFT; "
+            f"> 1 means longer relief; n = {reg.attrs.get('n')}"
+            + (f"; reference: {refs}" if refs else "")
+            + "):",
+        ]
+        for r in _records(reg):
+            lines.append(
+                f"  {r['term']!s:<28} {float(r['time_ratio']):>6.2f}  "
+                f"({float(r['lower']):.2f}-{float(r['upper']):.2f})  "
+                f"p = {float(r['p_value']):.3g}"
+            )
     if a.by is not None:
         for g in a.groups:
             gc = g.counts
