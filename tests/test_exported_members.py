@@ -10,15 +10,19 @@ import outcomes
 
 def test_public_names_are_pinned_and_sorted() -> None:
     assert outcomes.__all__ == [
+        "Analysis",
         "Cohort",
         "FileMapping",
         "InputError",
         "Instrument",
         "MappingError",
+        "OptionError",
         "OutcomesError",
         "Problems",
+        "ReliefDefinition",
         "ValidationError",
         "__version__",
+        "analyze",
         "load_cohort",
         "load_mapping",
     ]
