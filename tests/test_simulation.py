@@ -18,7 +18,7 @@ from outcomes.survival import fit_km, fit_npmle
 
 SHAPE, SCALE, N, COHORTS, BOOT = 1.5, 12.0, 300, 400, 200
 VISITS = (3.0, 6.0, 12.0, 18.0)
-TRUTH = np.exp(-(np.array(VISITS) / SCALE) ** SHAPE)
+TRUTH = np.exp(-((np.array(VISITS) / SCALE) ** SHAPE))
 
 
 @pytest.fixture(scope="module")
@@ -26,13 +26,13 @@ def runs() -> dict[str, np.ndarray]:
     est, cover, km = [], [], []
     for seed in range(COHORTS):
         d = simulate_intervals(N, shape=SHAPE, scale_months=SCALE, seed=seed)
-        c = fit_npmle(d["lower_months"], d["upper_months"], landmarks_months=VISITS,
-                      n_boot=BOOT, seed=seed)
+        c = fit_npmle(
+            d["lower_months"], d["upper_months"], landmarks_months=VISITS, n_boot=BOOT, seed=seed
+        )
         r = c.relief_at
         est.append(r["estimate"].to_numpy())
         cover.append(((r["lower"] <= TRUTH) & (TRUTH <= r["upper"])).to_numpy())
-        k = fit_km(d["visit_found_months"], np.isfinite(d["upper_months"]),
-                   landmarks_months=VISITS)
+        k = fit_km(d["visit_found_months"], np.isfinite(d["upper_months"]), landmarks_months=VISITS)
         km.append(k.relief_at["estimate"].to_numpy())
     return {"est": np.array(est), "cover": np.array(cover), "km": np.array(km)}
 

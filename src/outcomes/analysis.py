@@ -154,6 +154,9 @@ class Analysis:
                 "family": self.curve.extra.get("family"),
                 "aic": _num(self.curve.extra.get("aic", math.nan)),
             }
+        from outcomes.benchmark import benchmark_records, compare
+
+        out["benchmarks"] = benchmark_records(compare(self))
         if self.by is not None:
             out["by"] = self.by
             out["groups"] = [
