@@ -304,3 +304,19 @@ def test_cli_benchmark_table_sentences_and_json() -> None:
         [*base, "--references", "nope.csv"], capture_output=True, text=True, check=False
     )
     assert bad.returncode == 2 and "nope.csv" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_compare_by_joint_meets_each_joint_with_its_own_references(sample: Analysis) -> None:
+    from outcomes.benchmark import compare_by
+
+    groups = {name: (sub, table) for name, sub, table in compare_by(sample, "joint")}
+    assert set(groups) == {"knee", "hip", "shoulder"}
+    knee_sub, knee = groups["knee"]
+    assert set(knee_sub.relief["joint"]) == {"knee"}
+    pooled = knee.set_index("reference_id").loc["kanjanapanang2025_24m"]
+    assert str(pooled["comparability"]).startswith("Like with like")
+    rate = knee_sub.responder_rates.set_index("months").loc[24.0]
+    assert pooled["cohort_value"] == pytest.approx(rate["rate"])
+    hip = groups["hip"][1]
+    assert set(hip["reference_id"]) >= {"hip2021_6m", "hip2021_12m"}
+    assert not any(i.startswith("kanjanapanang") for i in hip["reference_id"])

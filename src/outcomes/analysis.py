@@ -338,7 +338,7 @@ def analyze(
             sub = relief[(labels == name).to_numpy()]
             if not sub["excluded"].isna().any():
                 continue
-            sub_cohort = _subset(cohort, sub.index.to_numpy())
+            sub_cohort = cohort.subset(sub.index)
             groups.append(
                 GroupResult(
                     str(name),
@@ -379,19 +379,4 @@ def analyze(
         test,
         competing,
         regression,
-    )
-
-
-def _subset(cohort: Cohort, procedures: np.ndarray) -> Cohort:
-    """The part of a cohort holding some procedures (for per-group summaries)."""
-    keep = cohort.assessments["procedure"].isin(procedures)
-    return Cohort(
-        procedures=cohort.procedures.loc[procedures],
-        assessments=cohort.assessments[keep.to_numpy()],
-        events=cohort.events[cohort.events["procedure"].isin(procedures).to_numpy()],
-        problems=cohort.problems,
-        sources=cohort.sources,
-        instruments=cohort.instruments,
-        covariates=cohort.covariates,
-        assessment_columns=cohort.assessment_columns,
     )

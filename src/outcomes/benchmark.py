@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from outcomes.analysis import Analysis
     from outcomes.survival import ReliefCurve
 
-__all__ = ["benchmark_records", "benchmark_sentences", "compare"]
+__all__ = ["benchmark_records", "benchmark_sentences", "compare", "compare_by"]
 
 _TECHNIQUE_NAMES = {
     "conventional_rfa": "conventional RFA",
@@ -822,3 +822,44 @@ def _months_ci(r: dict[str, Any]) -> str:
     est, lo, hi = _float(r["cohort_value"]), _float(r["cohort_lower"]), _float(r["cohort_upper"])
     ci = f" (95% CI {lo:.1f}-{hi:.1f})" if math.isfinite(lo) and math.isfinite(hi) else ""
     return f"{est:.1f} months{ci}"
+
+
+def compare_by(
+    analysis: Analysis,
+    by: str,
+    references: pd.DataFrame | str | Path | None = None,
+    *,
+    include_other: bool = False,
+) -> list[tuple[str, Analysis, pd.DataFrame]]:
+    """Compare each group of a cohort (e.g. each joint) with its own references.
+
+    Every group is analysed on its own with the settings of ``analysis``
+    (definition, method, landmarks, horizon, resamples, seed), then compared
+    with :func:`compare`, so a knee group meets knee references like with like.
+
+    Returns
+    -------
+    list of (group name, Analysis of the group, comparison table)
+    """
+    from outcomes.analysis import analyze
+
+    relief = analysis.relief
+    if by not in relief.columns or by == "patient":
+        raise OptionError(f"cannot compare by {by!r}: not a procedure-level column")
+    labels = relief[by].astype(object).where(relief[by].notna(), "(not given)")
+    out = []
+    for name in pd.unique(labels):  # one analysis per group (a handful)
+        procs = relief.index[(labels == name).to_numpy()]
+        if not relief.loc[procs, "excluded"].isna().any():
+            continue
+        sub = analyze(
+            analysis.cohort.subset(procs),
+            definition=analysis.definition,
+            landmarks_months=analysis.landmarks_months,
+            tau_months=analysis.curve.tau_months,
+            method=cast(Any, analysis.method),
+            n_boot=analysis.curve.n_boot,
+            seed=analysis.seed,
+        )
+        out.append((str(name), sub, compare(sub, references, include_other=include_other)))
+    return out

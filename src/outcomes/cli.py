@@ -327,9 +327,19 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 def _cmd_benchmark(args: argparse.Namespace) -> int:
     import json
 
-    from outcomes.benchmark import benchmark_records, benchmark_sentences, compare
+    from outcomes.benchmark import benchmark_records, compare, compare_by
 
     result = _run_analysis(args)
+    if args.by:
+        groups = compare_by(result, args.by, args.references, include_other=args.include_other)
+        if args.json:
+            print(json.dumps({name: benchmark_records(t) for name, _, t in groups}, indent=2))
+            return EXIT_OK
+        for name, sub, t in groups:
+            print(f"=== {args.by} = {name} ===")
+            _print_benchmark(t, sub)
+            print()
+        return EXIT_OK
     table = compare(
         result,
         args.references,
@@ -340,6 +350,13 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(benchmark_records(table), indent=2))
         return EXIT_OK
+    _print_benchmark(table, result)
+    return EXIT_OK
+
+
+def _print_benchmark(table: Any, result: Analysis) -> None:
+    from outcomes.benchmark import benchmark_sentences
+
     print(
         f"{len(table)} published figures compared with {result.counts['procedures']} "
         f"procedures ({', '.join(s.name for s in result.cohort.sources)})."
@@ -361,7 +378,6 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
     for sentence in benchmark_sentences(table, result):
         print()
         print(sentence)
-    return EXIT_OK
 
 
 def _records(frame: Any) -> list[dict[str, Any]]:

@@ -92,6 +92,22 @@ class Cohort:
             raise ValidationError(self.problems)
         return self
 
+    def subset(self, procedures: Any) -> Cohort:
+        """The part of the cohort holding some procedures (index labels), e.g. one joint."""
+        idx = pd.Index(procedures)
+        keep_a = self.assessments["procedure"].isin(idx).to_numpy()
+        keep_e = self.events["procedure"].isin(idx).to_numpy()
+        return Cohort(
+            procedures=self.procedures.loc[idx],
+            assessments=self.assessments[keep_a],
+            events=self.events[keep_e],
+            problems=self.problems,
+            sources=self.sources,
+            instruments=self.instruments,
+            covariates=self.covariates,
+            assessment_columns=self.assessment_columns,
+        )
+
     def counts(self) -> dict[str, int]:
         """Numbers of patients, procedures, assessments and events."""
         return {
