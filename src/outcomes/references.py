@@ -1,27 +1,11 @@
 """The literature table: published outcome figures, loaded and validated.
 
-:mod:`outcomes.benchmark` sets a clinic's results beside them.
-
-The literature table (``outcomes/data/references.csv``, documented in
-``references.md`` next to it) holds one row per published figure.
-:func:`compare` matches each figure with the cohort's number that answers the
-same question:
-
-- a published responder rate at m months counts the patients *assessed* then
-  (completers), so it is compared with the cohort's responder rate at the
-  visit nearest m months (Wilson CI), and the cohort's estimated probability
-  that relief lasts beyond m months is shown beside it, with a note on why
-  the two differ;
-- a published mean (median) duration of relief is set beside the restricted
-  mean (median) of the cohort's relief curve, untested when the paper gives
-  no spread;
-- a published share with relief lasting at least m months is set beside the
-  relief curve at m months;
-- mean scores and statements are shown, with what can and cannot be said.
-
-Every row says in plain words how comparable the two numbers are; a number the
-cohort cannot provide (no visits near that month, follow-up too short) is
-left empty and the note says why.
+The table (``outcomes/data/references.csv``, its columns documented in
+``references.md`` next to it) holds one row per published figure, each with
+its citation and the source it was read from. A user's own table with the
+same columns is checked the same way as data files: every problem, one line
+each, naming file, row, column and value. :mod:`outcomes.benchmark` sets a
+clinic's results beside these figures.
 """
 
 from __future__ import annotations
@@ -29,16 +13,12 @@ from __future__ import annotations
 from importlib import resources
 from io import StringIO
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from outcomes.errors import InputError, MissingFileError
 from outcomes.problems import ProblemCollector, Problems
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "COLUMNS",
