@@ -65,9 +65,11 @@ def main() -> None:
         t0 = time.perf_counter()
         c = fit_npmle(d["lower_months"], d["upper_months"], n_boot=DEFAULT_BOOT, seed=0)
         dt = time.perf_counter() - t0
-        print(f"NPMLE + {DEFAULT_BOOT} bootstrap resamples, {n:>9,} intervals: {dt:.2f} s "
-              f"(median {c.median.estimate:.2f} months, "
-              f"{np.isfinite(d['upper_months']).mean():.0%} losses seen)")
+        print(
+            f"NPMLE + {DEFAULT_BOOT} bootstrap resamples, {n:>9,} intervals: {dt:.2f} s "
+            f"(median {c.median.estimate:.2f} months, "
+            f"{np.isfinite(d['upper_months']).mean():.0%} losses seen)"
+        )
 
 
 if __name__ == "__main__":

@@ -89,7 +89,9 @@ def test_usage_and_input_errors(args: list[str], code: int, stderr: str) -> None
     assert "Traceback" not in r.stderr
 
 
-@pytest.mark.parametrize("command", ["validate", "analyze", "benchmark", "sample"])
+@pytest.mark.parametrize(
+    "command", ["validate", "analyze", "benchmark", "report", "figures", "sample"]
+)
 def test_every_subcommand_has_help(command: str) -> None:
     r = run(command, "--help")
     assert r.returncode == 0

@@ -19,10 +19,14 @@ import pandas as pd
 
 from outcomes.endpoints import (
     COMPETING_EVENTS,
+    TRAJECTORY_MONTHS,
     ReliefDefinition,
+    complication_rates,
     derive_competing_events,
     derive_relief,
+    landmark_assessments,
     responder_rates,
+    score_trajectory,
 )
 from outcomes.errors import OptionError
 from outcomes.mapping import FileMapping
@@ -35,9 +39,13 @@ from outcomes.survival import (
     cumulative_incidence,
     fit_km,
     fit_npmle,
+    risk_table,
 )
 
-__all__ = ["METHODS", "Analysis", "analyze"]
+__all__ = ["METHODS", "RISK_TABLE_MONTHS", "Analysis", "analyze"]
+
+#: Times of the risk table under relief curves, months.
+RISK_TABLE_MONTHS = (0.0, 3.0, 6.0, 12.0, 18.0, 24.0)
 
 METHODS = ("npmle", "km", "parametric", "weibull", "loglogistic", "lognormal")
 
@@ -96,6 +104,82 @@ class Analysis:
     @property
     def counts(self) -> dict[str, Any]:
         return _counts(self.cohort, self.relief)
+
+    def curves(self) -> list[tuple[str, ReliefCurve]]:
+        """The relief curves to show: one per group with ``by`` (sorted by name), else overall."""
+        if self.groups:
+            return sorted(((g.name, g.curve) for g in self.groups), key=lambda x: x[0])
+        return [("all", self.curve)]
+
+    def risk_table(self, months: tuple[float, ...] = RISK_TABLE_MONTHS) -> pd.DataFrame:
+        """At risk, lost and censored at each time for each curve of :meth:`curves`.
+
+        ``group``, ``months``, ``at_risk``, ``lost``, ``censored``; see
+        :func:`outcomes.survival.risk_table` for what each count means.
+        """
+        used = self.relief[self.relief["excluded"].isna()]
+        if self.by is None:
+            labels = pd.Series("all", index=used.index)
+        else:
+            labels = used[self.by].astype(object).where(used[self.by].notna(), "(not given)")
+        frames = []
+        for name, _ in self.curves():  # one per group (a handful)
+            sub = used[(labels.astype(str) == name).to_numpy()]
+            t = risk_table(sub["lower_months"], sub["upper_months"], months)
+            frames.append(t.assign(group=name))
+        return pd.concat(frames, ignore_index=True)[
+            ["group", "months", "at_risk", "lost", "censored"]
+        ]
+
+    def trajectory(self, visits_months: tuple[float, ...] = TRAJECTORY_MONTHS) -> pd.DataFrame:
+        """Pain score by visit, per group (see :func:`outcomes.endpoints.score_trajectory`)."""
+        return score_trajectory(
+            self.cohort, self.definition, by=self.by, visits_months=visits_months
+        )
+
+    def improvement_at(self, months: float = 3.0) -> pd.DataFrame:
+        """Improvement from baseline at the visit nearest ``months``, one row per procedure.
+
+        ``group``, ``days_after``, ``percent`` (improvement in percent of the
+        room to improve: for pain scores, percent pain reduction) and
+        ``relief``, sorted by ``percent`` (largest first); no identifiers.
+        ``attrs``: ``months``, ``threshold`` (the definition's percent
+        reduction, or None) and ``instrument``.
+        """
+        la = landmark_assessments(self.cohort, (float(months),), self.definition)
+        if self.by is None:
+            group = np.full(len(la), "all", dtype=object)
+        else:
+            labels = self.cohort.procedures[self.by].astype(object)
+            group = labels.where(labels.notna(), "(not given)").reindex(la["procedure"]).to_numpy()
+        out = pd.DataFrame(
+            {
+                "group": group.astype(str),
+                "days_after": la["days_after"].to_numpy(),
+                "percent": la["percent"].to_numpy(),
+                "relief": la["relief"].to_numpy(),
+            }
+        ).sort_values("percent", ascending=False, kind="stable", ignore_index=True)
+        out.attrs.update(
+            months=float(months),
+            threshold=self.definition.percent_reduction,
+            instrument=la.attrs.get("instrument"),
+        )
+        return out
+
+    def complications(self) -> pd.DataFrame:
+        """Complications by kind with exact 95% CIs (see ``endpoints.complication_rates``)."""
+        return complication_rates(self.cohort)
+
+    def competing_curves(self) -> pd.DataFrame:
+        """Cumulative incidence of repeat procedure, surgery and death at every event time.
+
+        Same columns as :attr:`competing`; a step function in ``months``.
+        """
+        ce = derive_competing_events(self.cohort)
+        names = {code: name for name, code in COMPETING_EVENTS.items()}
+        times = np.unique(np.r_[0.0, ce["months"].to_numpy()[ce["cause"].to_numpy() > 0]])
+        return cumulative_incidence(ce["months"], ce["cause"], names, landmarks_months=tuple(times))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe summary (no patient identifiers, no row-level data)."""

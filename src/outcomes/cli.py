@@ -1,4 +1,5 @@
-"""Command line: ``outcomes validate``, ``analyze``, ``benchmark``, ``sample``.
+"""Command line: ``outcomes validate``, ``analyze``, ``benchmark``, ``report``,
+``figures``, ``sample``.
 
 Exit codes: 0 success (warnings allowed), 1 the data have errors, 2 usage
 errors (unknown option, missing file). Errors print one line each, never a
@@ -102,6 +103,60 @@ def _parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--json", action="store_true", help="print the comparison as JSON")
     b.set_defaults(func=_cmd_benchmark)
+
+    r = sub.add_parser(
+        "report",
+        help="render an audit or research report (HTML) with its figures",
+        description="Check the data, then run a report notebook on them and write a "
+        "self-contained HTML file (code hidden, images embedded, opens offline) and the "
+        "figures. Without FILE, reports on the bundled synthetic sample.",
+    )
+    r.add_argument("file", type=Path, nargs="?", help="follow-up scores file (default: sample)")
+    _input_options(r)
+    r.add_argument(
+        "--template",
+        choices=("audit", "research", "lecture"),
+        default="audit",
+        help="audit (default), research (adds group comparison, regression, sensitivity) "
+        "or lecture (the figure pack)",
+    )
+    r.add_argument(
+        "--out",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help="output folder (default reports)",
+    )
+    r.add_argument("--title", help="report title")
+    r.add_argument("--clinic", default="", help="clinic name for the cover")
+    r.add_argument("--period", default="", help="period covered, e.g. '2023-2024'")
+    _report_options(r)
+    r.add_argument(
+        "--standards",
+        type=Path,
+        metavar="FILE",
+        help="CSV of audit standards (default: the built-in ones)",
+    )
+    r.set_defaults(func=_cmd_report)
+
+    f = sub.add_parser(
+        "figures",
+        help="write the figure pack (lecture PNGs or journal PDF/SVG)",
+        description="Analyse a follow-up file and write its figures: relief curves with a "
+        "risk table, pain trajectory, improvement waterfall, benchmark, events, "
+        "complications. Without FILE, uses the bundled synthetic sample.",
+    )
+    f.add_argument("file", type=Path, nargs="?", help="follow-up scores file (default: sample)")
+    _input_options(f)
+    f.add_argument(
+        "--style",
+        choices=("lecture", "journal"),
+        default="lecture",
+        help="lecture: 1920x1080 PNG (default); journal: PDF and SVG",
+    )
+    f.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    _report_options(f)
+    f.set_defaults(func=_cmd_figures)
 
     s = sub.add_parser(
         "sample",
@@ -222,6 +277,146 @@ def _analysis_options(a: argparse.ArgumentParser) -> None:
         help="multivariable Weibull AFT regression on these procedure-level "
         "columns (time ratios with 95%% CIs)",
     )
+
+
+def _report_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by report and figures."""
+    p.add_argument(
+        "--by",
+        default="joint",
+        metavar="COL",
+        help="groups for curves and tables (default joint; 'none' for all together)",
+    )
+    p.add_argument(
+        "--percent",
+        type=float,
+        default=50.0,
+        metavar="P",
+        help="relief: at least P%% reduction from baseline (default 50)",
+    )
+    p.add_argument(
+        "--absolute",
+        type=float,
+        default=None,
+        metavar="POINTS",
+        help="relief: (or) at least this many points reduction",
+    )
+    p.add_argument(
+        "--population",
+        choices=("responders", "all"),
+        default="responders",
+        help="duration among initial responders (default) or all procedures",
+    )
+    p.add_argument(
+        "--suppress-small",
+        action="store_true",
+        help="show counts of 1-4 as '<5' (for reports leaving the clinic)",
+    )
+    p.add_argument(
+        "--boot",
+        type=int,
+        default=200,
+        metavar="B",
+        help="bootstrap resamples for confidence intervals (default 200)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+
+
+def _checked_inputs(args: argparse.Namespace) -> tuple[Path, Path | None]:
+    """The data files to report on (the sample without FILE), validated: errors exit 1."""
+    from outcomes.report import sample_files
+    from outcomes.schema import load_cohort
+
+    if args.file is None:
+        data, events = sample_files()
+        events = args.events or events
+    else:
+        data, events = args.file, args.events
+    cohort = load_cohort(
+        data, events=events, mapping=args.mapping, as_of=args.as_of or dt.date.today()
+    )
+    cohort.raise_for_errors()  # one line per error, exit 1
+    return Path(data), Path(events) if events is not None else None
+
+
+def _by(text: str) -> str | None:
+    return None if text.lower() in ("none", "") else text
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from outcomes.report import render_report
+    from outcomes.standards import load_standards
+
+    data, events = _checked_inputs(args)
+    if args.standards is not None:
+        load_standards(args.standards)  # problems stop here, one line each
+    titles = {
+        "audit": "Joint denervation audit",
+        "research": "Duration of relief after joint denervation",
+        "lecture": "Relief after joint denervation: figures",
+    }
+    params: dict[str, Any] = {
+        "title": args.title or titles[args.template],
+        "clinic": args.clinic,
+        "period": args.period,
+        "by": _by(args.by),
+        "percent_reduction": args.percent,
+        "absolute_reduction": args.absolute,
+        "population": args.population,
+        "suppress_small": args.suppress_small,
+        "n_boot": args.boot,
+        "seed": args.seed,
+        "as_of": (args.as_of or dt.date.today()).isoformat(),
+    }
+    if args.template != "lecture":
+        params["standards_file"] = str(args.standards.resolve()) if args.standards else None
+    html = render_report(
+        data,
+        events=events,
+        mapping=args.mapping,
+        template=args.template,
+        out=args.out,
+        parameters=params,
+        progress=lambda m: print(m, file=sys.stderr),
+    )
+    figures = sorted((html.parent / "figures").glob("*"))
+    print(f"Report:  {html}")
+    print(f"Figures: {html.parent / 'figures'} ({len(figures)} files)")
+    return EXIT_OK
+
+
+def _cmd_figures(args: argparse.Namespace) -> int:
+    from outcomes.analysis import analyze
+    from outcomes.benchmark import compare
+    from outcomes.endpoints import ReliefDefinition
+    from outcomes.report import write_figures
+
+    data, events = _checked_inputs(args)
+    print(f"Analysing {data.name} ...", file=sys.stderr)
+    definition = ReliefDefinition(
+        percent_reduction=args.percent, absolute_reduction=args.absolute, population=args.population
+    )
+    result = analyze(
+        data,
+        events=events,
+        mapping=args.mapping,
+        definition=definition,
+        by=_by(args.by),
+        n_boot=args.boot,
+        seed=args.seed,
+        as_of=args.as_of or dt.date.today(),
+    )
+    print(f"Writing {args.style} figures ...", file=sys.stderr)
+    written = write_figures(
+        result,
+        args.out,
+        style=args.style,
+        references=compare(result),
+        suppress_small=args.suppress_small,
+        progress=lambda m: print(m, file=sys.stderr),
+    )
+    print(f"Figures: {args.out.resolve()} ({len(written)} files)")
+    return EXIT_OK
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

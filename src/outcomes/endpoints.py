@@ -23,11 +23,16 @@ from outcomes.schema import Cohort
 __all__ = [
     "COMPETING_EVENTS",
     "EXCLUSIONS",
+    "MILD_COMPLICATIONS",
+    "TRAJECTORY_MONTHS",
     "ReliefDefinition",
     "assessment_relief",
+    "complication_rates",
     "derive_competing_events",
     "derive_relief",
+    "landmark_assessments",
     "responder_rates",
+    "score_trajectory",
 ]
 
 #: Exclusion reasons, in the order they are checked.
@@ -326,6 +331,39 @@ def _choose(condition: np.ndarray, values: np.ndarray) -> np.ndarray:
     return out
 
 
+def landmark_assessments(
+    cohort: Cohort,
+    landmarks_months: tuple[float, ...] = (3, 6, 12, 18, 24),
+    definition: ReliefDefinition | None = None,
+    *,
+    window: float = 0.25,
+) -> pd.DataFrame:
+    """The assessment nearest each landmark visit, one row per procedure and landmark.
+
+    Among a procedure's assessments after the flare window (with a baseline;
+    see :func:`assessment_relief`) within +-``window`` (a fraction) of the
+    landmark, the nearest one (the earlier one on a tie).
+
+    Returns
+    -------
+    DataFrame
+        ``months`` (the landmark) and the columns of :func:`assessment_relief`.
+    """
+    ar = assessment_relief(cohort, definition)
+    attrs, ar.attrs = ar.attrs, {}  # Series in attrs would break concat
+    days = ar["days_after"].to_numpy().astype(float)
+    frames = []
+    for months in landmarks_months:  # one vectorised pass per landmark (a handful)
+        target = float(months) * DAYS_PER_MONTH
+        inside = np.abs(days - target) <= window * target
+        cand = ar[inside].assign(dist=np.abs(days[inside] - target))
+        nearest = cand.sort_values(["procedure", "dist", "days_after"], kind="stable")
+        frames.append(nearest.drop_duplicates("procedure").assign(months=float(months)))
+    out = pd.concat(frames, ignore_index=True).drop(columns="dist")
+    out.attrs.update(attrs)
+    return out[["months", *ar.columns]]
+
+
 def responder_rates(
     cohort: Cohort,
     landmarks_months: tuple[float, ...] = (3, 6, 12, 18, 24),
@@ -348,21 +386,140 @@ def responder_rates(
         One row per landmark: ``months``, ``assessed``, ``responders``,
         ``rate``, ``lower``, ``upper`` (NaN rate where nobody was assessed).
     """
-    ar = assessment_relief(cohort, definition)
-    days = ar["days_after"].to_numpy().astype(float)
-    rows = []
-    for months in landmarks_months:  # one vectorised pass per landmark
-        target = float(months) * DAYS_PER_MONTH
-        inside = np.abs(days - target) <= window * target
-        cand = ar[inside].assign(dist=np.abs(days[inside] - target))
-        nearest = cand.sort_values(["procedure", "dist", "days_after"], kind="stable")
-        nearest = nearest.drop_duplicates("procedure")
-        n, k = len(nearest), int(nearest["relief"].sum())
-        rows.append((float(months), n, k))
-    out = pd.DataFrame(rows, columns=["months", "assessed", "responders"])
+    la = landmark_assessments(cohort, landmarks_months, definition, window=window)
+    marks = pd.Index([float(m) for m in landmarks_months], name="months")
+    g = la.groupby("months")["relief"]
+    out = pd.DataFrame(
+        {
+            "assessed": g.size().reindex(marks, fill_value=0).astype(int),
+            "responders": g.sum().reindex(marks, fill_value=0).astype(int),
+        }
+    ).reset_index()
     with np.errstate(divide="ignore", invalid="ignore"):
         out["rate"] = out["responders"] / out["assessed"].where(out["assessed"] > 0)
     out["lower"], out["upper"] = wilson(out["responders"], out["assessed"], conf_level)
+    return out
+
+
+#: Visits of the pain trajectory, months (baseline is 0; 0.5 is the 2-week visit).
+TRAJECTORY_MONTHS = (0.0, 0.5, 1.0, 3.0, 6.0, 12.0, 18.0, 24.0)
+
+
+def score_trajectory(
+    cohort: Cohort,
+    definition: ReliefDefinition | None = None,
+    *,
+    by: str | None = None,
+    visits_months: tuple[float, ...] = TRAJECTORY_MONTHS,
+    window: float = 0.25,
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """Pain score by visit (baseline and follow-up), per group.
+
+    Procedures with a baseline (see :func:`assessment_relief`); at month 0 the
+    baseline score, at each later visit the procedure's assessment nearest to
+    it within +-``window`` of it, flare window included (the 2-week visit shows
+    the flare).
+
+    Returns
+    -------
+    DataFrame
+        One row per group and visit: ``group`` ("all" without ``by``),
+        ``months``, ``n``, ``median``, ``q1``, ``q3`` (quartiles), ``mean``,
+        ``lower``, ``upper`` (t-based CI of the mean), in the instrument's
+        points; ``attrs["instrument"]`` names it.
+    """
+    from scipy import stats
+
+    ar = assessment_relief(cohort, definition)
+    instrument = ar.attrs["instrument"]
+    base = ar.attrs["baseline"].dropna()
+    a = cohort.assessments
+    a = a[(a["instrument"] == instrument) & a["procedure"].isin(base.index)]
+    days = a["days_after"].to_numpy().astype(float)
+    frames = [pd.DataFrame({"procedure": base.index, "months": 0.0, "score": base.to_numpy()})]
+    for months in visits_months:  # one vectorised pass per visit (a handful)
+        if months <= 0:
+            continue
+        target = float(months) * DAYS_PER_MONTH
+        inside = (np.abs(days - target) <= window * target) & (days > 0)
+        cand = a[inside].assign(dist=np.abs(days[inside] - target))
+        nearest = cand.sort_values(["procedure", "dist", "days_after"], kind="stable")
+        nearest = nearest.drop_duplicates("procedure")
+        frames.append(
+            pd.DataFrame(
+                {
+                    "procedure": nearest["procedure"].to_numpy(),
+                    "months": float(months),
+                    "score": nearest["score"].to_numpy(),
+                }
+            )
+        )
+    scores = pd.concat(frames, ignore_index=True)
+    scores = scores[scores["months"].isin([float(m) for m in visits_months])]
+    if by is None:
+        scores["group"] = "all"
+    else:
+        labels = cohort.procedures[by].astype(object)
+        labels = labels.where(labels.notna(), "(not given)").astype(str)
+        scores["group"] = labels.reindex(scores["procedure"]).to_numpy()
+    g = scores.groupby(["group", "months"], sort=True)["score"]
+    out = pd.DataFrame(
+        {
+            "n": g.size(),
+            "median": g.median(),
+            "q1": g.quantile(0.25),
+            "q3": g.quantile(0.75),
+            "mean": g.mean(),
+            "sd": g.std(),
+        }
+    ).reset_index()
+    n = out["n"].to_numpy().astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        half = stats.t.ppf(0.5 + conf_level / 2, n - 1) * out["sd"] / np.sqrt(n)
+    out["lower"], out["upper"] = out["mean"] - half, out["mean"] + half
+    out.attrs["instrument"] = instrument
+    return out.drop(columns="sd")
+
+
+#: Complications that are expected and mild; the others count as serious.
+MILD_COMPLICATIONS = ("swelling", "pain_flare", "bruising")
+
+
+def complication_rates(cohort: Cohort, *, conf_level: float = 0.95) -> pd.DataFrame:
+    """Procedures with each kind of complication, with exact (Clopper-Pearson) CIs.
+
+    The denominator is every procedure in the cohort; a procedure counts once
+    per kind however many such events it had. Kinds come from the events'
+    ``detail`` ("unspecified" when blank).
+
+    Returns
+    -------
+    DataFrame
+        ``complication`` (each kind, then "any serious" (kinds other than
+        :data:`MILD_COMPLICATIONS`) and "any"), ``procedures`` (with it),
+        ``of`` (all procedures), ``rate``, ``lower``, ``upper``.
+    """
+    from outcomes._binomial import clopper_pearson
+
+    n = len(cohort.procedures)
+    ev = cohort.events[cohort.events["event"] == "complication"]
+    kind = ev["detail"].astype(object).where(ev["detail"].notna(), "unspecified").astype(str)
+    ev = pd.DataFrame({"procedure": ev["procedure"].to_numpy(), "kind": kind.to_numpy()})
+    per_kind = (
+        ev.drop_duplicates()
+        .groupby("kind")["procedure"]
+        .size()
+        .sort_values(ascending=False, kind="stable")
+    )
+    serious = ev.loc[~ev["kind"].isin(MILD_COMPLICATIONS), "procedure"].nunique()
+    counts = [*per_kind.items(), ("any serious", serious), ("any", ev["procedure"].nunique())]
+    out = pd.DataFrame(counts, columns=["complication", "procedures"])
+    out["procedures"] = out["procedures"].astype(int)
+    out["of"] = n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["rate"] = out["procedures"] / n if n else np.nan
+    out["lower"], out["upper"] = clopper_pearson(out["procedures"], out["of"], conf_level)
     return out
 
 

@@ -15,7 +15,7 @@ from outcomes.survival import Estimate, ReliefCurve
 if TYPE_CHECKING:
     from outcomes.analysis import Analysis
 
-__all__ = ["format_estimate", "summary_text"]
+__all__ = ["cover_markdown", "format_estimate", "methods_paragraph", "summary_text"]
 
 METHOD_NAMES = {
     "npmle": "Turnbull NPMLE for interval-censored durations",
@@ -148,3 +148,125 @@ def summary_text(analysis: Analysis) -> str:
                 f"p = {t.p_value:.3g} ({t.method}).",
             ]
     return "\n".join(lines)
+
+
+def cover_markdown(
+    analysis: Analysis, *, title: str, clinic: str = "", period: str = "", analysed_on: str = ""
+) -> str:
+    """The report's cover as Markdown: what, whose, when, from which files, how defined."""
+    import datetime as dt
+
+    from outcomes import __version__
+
+    a = analysis
+    files = "\n".join(f"| {s.name} | {s.rows:,d} | `{s.sha256}` |" for s in a.cohort.sources)
+    when = analysed_on or dt.date.today().isoformat()
+    lines = [f"# {title}", ""]
+    if clinic:
+        lines.append(f"**Clinic:** {clinic}  ")
+    if period:
+        lines.append(f"**Period:** {period}  ")
+    lines += [
+        f"**Date of analysis:** {when}  ",
+        f"**Software:** outcomes {__version__} (method: {METHOD_NAMES.get(a.method, a.method)})",
+        "",
+        "| input file | data rows | SHA-256 |",
+        "|---|---:|---|",
+        files,
+        "",
+        f"**Definition of relief.** {a.definition.describe()}",
+    ]
+    return "\n".join(lines)
+
+
+def methods_paragraph(analysis: Analysis) -> str:
+    """A methods paragraph generated from the settings actually used, ready for a paper."""
+    from outcomes import __version__
+
+    a = analysis
+    d = a.definition
+    c = a.counts
+    inst = str(a.relief.attrs.get("instrument") or "nrs").upper()
+    marks = ", ".join(f"{m:g}" for m in a.landmarks_months)
+    if a.method == "npmle":
+        estimator = (
+            "Because loss of relief is only observed at follow-up visits, durations were "
+            "treated as interval-censored between the last visit with relief and the first "
+            "visit without it, and the survival function of relief duration was estimated by "
+            "the nonparametric maximum likelihood estimator (Turnbull), drawn linearly between "
+            "its support intervals. 95% confidence intervals came from a nonparametric "
+            f"bootstrap over procedures ({a.curve.n_boot} resamples, seed {a.seed}): "
+            "logit-normal for probabilities and percentile intervals for the median and "
+            "restricted mean."
+        )
+    elif a.method == "km":
+        estimator = (
+            "Relief duration was estimated with the Kaplan-Meier method, dating loss of "
+            "relief at the visit where it was found (log-log 95% confidence intervals); "
+            "this overstates duration because loss happened between visits."
+        )
+    else:
+        estimator = (
+            f"A {METHOD_NAMES.get(a.method, a.method)} was fitted by maximum likelihood to "
+            "the interval-censored durations, with delta-method 95% confidence intervals; "
+            "values beyond the last follow-up are extrapolations."
+        )
+    thresholds = []
+    if d.percent_reduction is not None:
+        thresholds.append(f"a reduction of at least {d.percent_reduction:g}% from baseline")
+    if d.absolute_reduction is not None:
+        thresholds.append(f"a reduction of at least {d.absolute_reduction:g} points")
+    relief = (" or " if d.combine == "any" else " and ").join(thresholds)
+    pop = (
+        "Duration of relief was analysed among initial responders (relief at the first "
+        f"assessment on or after day {d.flare_window_days})"
+        if d.population == "responders"
+        else "Duration of relief was analysed among all procedures, non-responders losing "
+        "relief at their first assessment"
+    )
+    parts = [
+        f"Pain was recorded on the {inst} before the procedure and at follow-up visits. "
+        f"The baseline was the latest score within {d.baseline_window_days} days before the "
+        f"procedure; scores in the first {d.flare_window_days} days were disregarded because "
+        f"of the post-procedure flare. Relief at a visit was defined as {relief}. "
+        f"{pop}; loss of relief was the first "
+        + (
+            "later assessment without relief"
+            if d.confirm == 1
+            else f"of {d.confirm} consecutive later assessments without relief"
+        )
+        + ". "
+        + (
+            "A repeat procedure on the same joint and side counted as loss of relief; "
+            if d.repeat_procedure_is_loss
+            else "A repeat procedure censored follow-up; "
+        )
+        + "surgery, death and withdrawal censored follow-up at the last assessment before them.",
+        estimator,
+        f"We report the probability of relief lasting beyond {marks} months, the median "
+        "duration of relief, and the restricted mean duration of relief up to "
+        f"{a.curve.tau_months:g} months. For comparison with published figures, responder "
+        "rates at each landmark visit were computed among procedures assessed within 25% "
+        "of the landmark (Wilson 95% confidence intervals).",
+    ]
+    if a.by is not None:
+        parts.append(
+            f"Relief durations were compared by {a.by.replace('_', ' ')} with a generalised "
+            "log-rank test for interval-censored data (permutation variance)."
+        )
+    if a.regression is not None:
+        parts.append(
+            "Covariate effects were estimated with an interval-censored Weibull accelerated "
+            "failure time model and are reported as time ratios with 95% confidence intervals."
+        )
+    parts.append(
+        "Repeat procedures, surgery and death were described by Aalen-Johansen cumulative "
+        "incidence, treating them as competing events; complication rates have exact "
+        "(Clopper-Pearson) 95% confidence intervals."
+    )
+    parts.append(
+        f"Of {c['procedures']:,d} procedures in {c['patients']:,d} patients, "
+        f"{c['analysed']:,d} were analysed. Analyses used outcomes {__version__} "
+        "(Python), whose estimators are checked against R's survival package."
+    )
+    return " ".join(parts)

@@ -32,6 +32,7 @@ __all__ = [
     "fit_km",
     "fit_npmle",
     "logrank_scores",
+    "risk_table",
 ]
 
 DEFAULT_BOOT = 200
@@ -407,6 +408,43 @@ def compare_groups(lower: npt.ArrayLike, upper: npt.ArrayLike, groups: npt.Array
     uk, vk = u[:-1], v[:-1, :-1]
     stat = float(uk @ np.linalg.solve(vk, uk))
     return GroupTest(stat, k - 1, float(stats.chi2.sf(stat, k - 1)))
+
+
+def risk_table(lower: npt.ArrayLike, upper: npt.ArrayLike, months: npt.ArrayLike) -> pd.DataFrame:
+    """Numbers at risk, lost and censored by each time (a KMunicate-style table).
+
+    Counts follow what was seen at the visits: ``lost`` by t are procedures
+    whose loss of relief was found at a visit on or before t (``upper <= t``);
+    ``censored`` by t, those whose follow-up ended on or before t without loss
+    seen (``upper = inf``, ``lower <= t``); ``at_risk`` at t, the rest (not yet
+    seen to lose relief, still followed). The three add up to n at every t.
+
+    Parameters
+    ----------
+    lower, upper : array_like of float
+        Loss-of-relief intervals, months (``upper = inf``: right-censored).
+    months : array_like of float
+        Times of the table, months.
+
+    Returns
+    -------
+    DataFrame
+        ``months``, ``at_risk``, ``lost``, ``censored`` (int).
+    """
+    lo = np.sort(np.asarray(lower, dtype=float)[~np.isfinite(np.asarray(upper, dtype=float))])
+    hi = np.asarray(upper, dtype=float)
+    hi = np.sort(hi[np.isfinite(hi)])
+    t = np.asarray(months, dtype=float)
+    lost = np.searchsorted(hi, t, side="right")
+    censored = np.searchsorted(lo, t, side="right")
+    return pd.DataFrame(
+        {
+            "months": t,
+            "at_risk": (hi.size + lo.size - lost - censored).astype(int),
+            "lost": lost.astype(int),
+            "censored": censored.astype(int),
+        }
+    )
 
 
 def fit_km(

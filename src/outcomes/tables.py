@@ -1,0 +1,398 @@
+"""Report-ready tables: the cohort ("Table 1"), data quality, landmarks, standards.
+
+Each function takes results and returns a DataFrame of text cells, ready to
+show. None shows a patient identifier: only counts, summaries, file names
+and row numbers. With ``suppress_small=True`` counts of 1-4 show as "<5"
+(for reports that leave the clinic).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from outcomes.endpoints import ReliefDefinition
+
+if TYPE_CHECKING:
+    from outcomes.analysis import Analysis
+    from outcomes.schema import Cohort
+
+__all__ = [
+    "benchmark_table",
+    "complications_table",
+    "count",
+    "data_quality",
+    "landmark_table",
+    "percent_ci",
+    "sensitivity",
+    "standards_table",
+    "table_one",
+]
+
+
+def count(n: int, suppress_small: bool = False) -> str:
+    """A count as text; 1-4 as "<5" when ``suppress_small``."""
+    n = int(n)
+    return "<5" if suppress_small and 0 < n < 5 else f"{n:,d}"
+
+
+def _pct(x: float, digits: int = 0) -> str:
+    return f"{100 * x:.{digits}f}%" if math.isfinite(x) else "-"
+
+
+def percent_ci(est: float, lo: float, hi: float, digits: int = 0) -> str:
+    """``45% (39-52%)``; "-" when there is no estimate."""
+    if not math.isfinite(est):
+        return "-"
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return _pct(est, digits)
+    return f"{_pct(est, digits)} ({100 * lo:.{digits}f}-{100 * hi:.{digits}f}%)"
+
+
+def _n_pct(k: int, n: int, suppress_small: bool) -> str:
+    if suppress_small and 0 < k < 5:
+        return "<5"
+    return f"{k:,d} ({100 * k / n:.0f}%)" if n else f"{k:,d}"
+
+
+_UPPER = {"rfa": "RFA", "rf": "RF", "bmi": "BMI", "kl": "KL", "nrs": "NRS", "vas": "VAS"}
+
+
+def _label(text: Any) -> str:
+    """``kl_grade`` -> ``KL grade``: words spaced, known abbreviations in capitals."""
+    s = " ".join(_UPPER.get(w.lower(), w) for w in str(text).replace("_", " ").split(" "))
+    return s[:1].upper() + s[1:]
+
+
+def _small(n: int, suppress_small: bool) -> bool:
+    return suppress_small and 0 < int(n) < 5
+
+
+_SUPPRESSED = "suppressed (n < 5)"
+
+
+# --------------------------------------------------------------------------- #
+
+
+def table_one(
+    analysis: Analysis, by: str = "joint", *, suppress_small: bool = False
+) -> pd.DataFrame:
+    """Characteristics of the procedures, one column per group of ``by`` and "All".
+
+    Rows: procedures, patients, technique and side (n, %), each covariate
+    (numeric: median [IQR]; categorical: n (%) per level), the baseline pain
+    score (median [IQR]) and procedures analysed for relief duration.
+    """
+    cohort = analysis.cohort
+    p = cohort.procedures
+    relief = analysis.relief
+    frame = p.assign(
+        baseline_score=relief["baseline_score"].reindex(p.index),
+        analysed=relief["excluded"].reindex(p.index).isna(),
+    )
+    if by in frame.columns:
+        labels = frame[by].astype(object).where(frame[by].notna(), "(not given)").astype(str)
+    else:
+        labels = pd.Series("All", index=frame.index)
+    groups = [g for g in sorted(pd.unique(labels)) if g != "All"]
+    cols = {_label(g): frame[(labels == g).to_numpy()] for g in groups}
+    cols["All"] = frame
+    rows: list[tuple[str, dict[str, str]]] = []
+
+    def add(name: str, fn: Any) -> None:
+        rows.append((name, {c: fn(sub) for c, sub in cols.items()}))
+
+    add("Procedures", lambda d: count(len(d), suppress_small))
+    add("Patients", lambda d: count(d["patient"].nunique(), suppress_small))
+    for col in ("technique", "side", *cohort.covariates):
+        if col == by or col not in frame.columns:
+            continue
+        values = frame[col]
+        numeric = pd.api.types.is_numeric_dtype(values) and values.nunique() > 6
+        if numeric:
+            add(f"{_label(col)}, median [IQR]", lambda d, c=col: _median_iqr(d[c]))
+            continue
+        levels = sorted(values.dropna().astype(str).unique())
+        if len(levels) > 12:  # free text: not a table row
+            continue
+        for lev in levels:
+            add(
+                f"{_label(col)}: {_label(_level(lev))}",
+                lambda d, c=col, v=lev: _n_pct(
+                    int((d[c].dropna().astype(str) == v).sum()), len(d), suppress_small
+                ),
+            )
+        if values.isna().any():
+            add(
+                f"{_label(col)}: not recorded",
+                lambda d, c=col: _n_pct(int(d[c].isna().sum()), len(d), suppress_small),
+            )
+    inst = str(relief.attrs.get("instrument", "score")).upper()
+    add(f"Baseline {inst} score, median [IQR]", lambda d: _median_iqr(d["baseline_score"]))
+    add(
+        "Analysed for duration of relief",
+        lambda d: _n_pct(int(d["analysed"].sum()), len(d), suppress_small),
+    )
+    out = pd.DataFrame([r for _, r in rows], index=[n for n, _ in rows])
+    out.index.name = ""
+    return out
+
+
+def _level(v: str) -> str:
+    """Whole-number levels read as floats ("3.0") print as "3"."""
+    try:
+        f = float(v)
+    except ValueError:
+        return v
+    return f"{f:g}" if f == int(f) else v
+
+
+def _median_iqr(x: pd.Series) -> str:
+    x = pd.to_numeric(x, errors="coerce").dropna()
+    if x.empty:
+        return "-"
+    q1, med, q3 = np.quantile(x.to_numpy(dtype=float), [0.25, 0.5, 0.75])
+    return f"{med:.3g} [{q1:.3g}-{q3:.3g}]"
+
+
+def data_quality(cohort: Cohort) -> pd.DataFrame:
+    """Problems found in validation, counted by rule (no values, no patients).
+
+    ``severity``, ``problem`` (the rule in words), ``count``, ``where`` (file
+    and the first five spreadsheet rows) and ``consequence`` (errors stop
+    the analysis; warnings keep or exclude rows as the rule says).
+    """
+    t = cohort.problems.table
+    if t.empty:
+        return pd.DataFrame(
+            {"severity": [], "problem": [], "count": [], "where": [], "consequence": []}
+        )
+    rows = []
+    for (sev, rule), sub in t.groupby(["severity", "rule"], sort=True):  # a few rules
+        where = []
+        for file, f in sub.groupby("file", sort=True):
+            r = f["row"].dropna().astype(int).sort_values().unique()
+            shown = ", ".join(str(x) for x in r[:5]) + (", ..." if len(r) > 5 else "")
+            where.append(f"{file}" + (f" rows {shown}" if len(r) else ""))
+        rows.append(
+            {
+                "severity": sev,
+                "problem": _label(rule),
+                "count": f"{len(sub):,d}",
+                "where": "; ".join(where),
+                "consequence": "stops the analysis" if sev == "error" else "reported; see rule",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def landmark_table(analysis: Analysis, *, suppress_small: bool = False) -> pd.DataFrame:
+    """At each landmark: relief probability (NPMLE, 95% CI) and the responder rate.
+
+    One block per group when the analysis has groups, then all procedures.
+    """
+    parts = [("All", analysis.curve, analysis.responder_rates)]
+    if analysis.groups:
+        parts = [(_label(g.name), g.curve, g.responder_rates) for g in analysis.groups] + parts
+    rows = []
+    for name, curve, rates in parts:
+        ra = curve.relief_at.set_index("months")
+        for r in rates.to_dict("records"):
+            m = float(r["months"])
+            c: Any = ra.loc[m] if m in ra.index else None
+            prob = (
+                percent_ci(float(c["estimate"]), float(c["lower"]), float(c["upper"]))
+                if c is not None and math.isfinite(float(c["estimate"]))
+                else (str(c["note"]) if c is not None else "-")
+            )
+            assessed = int(r["assessed"])
+            hide = _small(assessed, suppress_small) or _small(r["responders"], suppress_small)
+            rows.append(
+                {
+                    "group": name,
+                    "months": f"{m:g}",
+                    "still in relief (estimated)": prob,
+                    "assessed at the visit": count(assessed, suppress_small),
+                    "with relief": count(int(r["responders"]), suppress_small),
+                    "responder rate": percent_ci(
+                        float(r["rate"]), float(r["lower"]), float(r["upper"])
+                    )
+                    if assessed and not hide
+                    else (_SUPPRESSED if hide else "-"),
+                }
+            )
+    out = pd.DataFrame(rows)
+    return out if analysis.groups else out.drop(columns="group")
+
+
+def complications_table(analysis: Analysis, *, suppress_small: bool = False) -> pd.DataFrame:
+    """Complications by kind: procedures, percent and exact 95% CI."""
+    c = analysis.complications()
+    return pd.DataFrame(
+        {
+            "complication": [_label(k) for k in c["complication"]],
+            "procedures": [count(k, suppress_small) for k in c["procedures"]],
+            "of": [count(n) for n in c["of"]],
+            "percent (exact 95% CI)": [
+                _SUPPRESSED if _small(k, suppress_small) else percent_ci(e, lo, hi, 1)
+                for k, e, lo, hi in zip(
+                    c["procedures"], c["rate"], c["lower"], c["upper"], strict=True
+                )
+            ],
+        }
+    )
+
+
+def standards_table(evaluated: pd.DataFrame) -> pd.DataFrame:
+    """:func:`outcomes.standards.evaluate_standards` as text: target, achieved, met."""
+    rows = []
+    for r in evaluated.to_dict("records"):
+        months = r["measure"] == "median_months"
+        fmt = (lambda x: f"{x:.1f} months") if months else (lambda x: _pct(x))
+        target = ("at least " if r["direction"] == ">=" else "at most ") + fmt(r["target"])
+        if months:
+            achieved = (
+                f"{r['achieved']:.1f} ({r['lower']:.1f}-{r['upper']:.1f}) months"
+                if math.isfinite(r["achieved"])
+                else r["note"]
+            )
+        else:
+            achieved = percent_ci(r["achieved"], r["lower"], r["upper"], 1)
+        met = (
+            "Met" if r["met"] else ("Not estimable" if r["note"] == "not estimable" else "Not met")
+        )
+        evidence = "95% CI clear of the target" if r["conclusive"] else "95% CI includes the target"
+        rows.append(
+            {
+                "standard": r["standard"],
+                "target": target,
+                "achieved (95% CI)": achieved,
+                "n": f"{int(r['n']):,d}",
+                "result": met,
+                "certainty": evidence if math.isfinite(r["achieved"]) else "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def sensitivity(analysis: Analysis, *, n_boot: int | None = None) -> pd.DataFrame:
+    """The main results under other definitions and estimators, one row each.
+
+    Scenarios: the analysis as run; relief as >= 30% and >= 50% reduction and
+    as >= 2 points; population "all" (non-responders lose relief at once);
+    the naive Kaplan-Meier; the best parametric fit (values beyond the last
+    follow-up labelled "extrapolated").
+    """
+    from outcomes.analysis import analyze
+    from outcomes.summary import format_estimate
+
+    d = analysis.definition
+    boot = analysis.curve.n_boot if n_boot is None else n_boot
+    scenarios: list[tuple[str, ReliefDefinition, str]] = [
+        ("As analysed", d, analysis.method),
+        (
+            "Relief: >= 30% reduction",
+            _replace(d, percent_reduction=30.0, absolute_reduction=None),
+            "npmle",
+        ),
+        (
+            "Relief: >= 50% reduction",
+            _replace(d, percent_reduction=50.0, absolute_reduction=None),
+            "npmle",
+        ),
+        (
+            "Relief: >= 2 points",
+            _replace(d, percent_reduction=None, absolute_reduction=2.0),
+            "npmle",
+        ),
+        ("Population: all procedures", _replace(d, population="all"), "npmle"),
+        ("Naive Kaplan-Meier (biased)", d, "km"),
+        ("Parametric (best by AIC)", d, "parametric"),
+    ]
+    rows = []
+    for name, definition, method in scenarios:  # seven analyses of the same cohort
+        a = (
+            analysis
+            if name == "As analysed"
+            else analyze(
+                analysis.cohort,
+                definition=definition,
+                method=method,  # type: ignore[arg-type]
+                landmarks_months=analysis.landmarks_months,
+                tau_months=analysis.curve.tau_months,
+                n_boot=boot,
+                seed=analysis.seed,
+            )
+        )
+        c = a.curve
+        at12 = c.relief_at[np.isclose(c.relief_at["months"], 12.0)]
+        s12 = (
+            percent_ci(
+                float(at12.iloc[0]["estimate"]),
+                float(at12.iloc[0]["lower"]),
+                float(at12.iloc[0]["upper"]),
+            )
+            if len(at12)
+            else "-"
+        )
+        if len(at12) and at12.iloc[0]["note"]:
+            s12 = f"{s12} ({at12.iloc[0]['note']})" if s12 != "-" else str(at12.iloc[0]["note"])
+        rows.append(
+            {
+                "scenario": name,
+                "analysed": f"{c.n:,d}",
+                "median, months": format_estimate(c.median, unit=""),
+                "still in relief at 12 months": s12,
+                f"mean up to {c.tau_months:g} months": format_estimate(c.rmst, unit=""),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _replace(d: ReliefDefinition, **changes: Any) -> ReliefDefinition:
+    from dataclasses import replace
+
+    return replace(d, **changes)
+
+
+def benchmark_table(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`outcomes.benchmark.compare` as text: published and cohort figures side by side."""
+    rows = []
+    for r in table.to_dict("records"):
+        measure = str(r["measure"])
+        months_unit = measure.endswith("_months")
+
+        def fmt(
+            v: float, lo: float, hi: float, months_unit: bool = months_unit, measure: str = measure
+        ) -> str:
+            if not math.isfinite(v):
+                return "-"
+            if months_unit:
+                ci = f" ({lo:.1f}-{hi:.1f})" if math.isfinite(lo) and math.isfinite(hi) else ""
+                return f"{v:.1f}{ci}"
+            if measure == "mean_score":
+                return f"{v:g}"
+            return percent_ci(v, lo, hi)
+
+        m = float(r["months"])
+        rows.append(
+            {
+                "reference": str(r["reference_id"]),
+                "measure": _label(measure),
+                "months": f"{m:g}" if math.isfinite(m) else "-",
+                "published (95% CI)": fmt(
+                    float(r["reference_value"]),
+                    float(r["reference_lower"]),
+                    float(r["reference_upper"]),
+                ),
+                "this cohort (95% CI)": fmt(
+                    float(r["cohort_value"]), float(r["cohort_lower"]), float(r["cohort_upper"])
+                ),
+                "p": f"{float(r['p_value']):.2g}" if math.isfinite(float(r["p_value"])) else "",
+                "comparability": str(r["comparability"]).split(":")[0],
+            }
+        )
+    return pd.DataFrame(rows)

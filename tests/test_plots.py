@@ -1,0 +1,177 @@
+"""Figures: both styles render, sizes are as promised, and drawn numbers are the analysis' own."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+
+from outcomes import analyze, plots
+from outcomes.benchmark import compare
+from outcomes.errors import OptionError
+
+SAMPLE = Path(__file__).parents[1] / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def result():
+    return analyze(
+        SAMPLE / "followup_long.csv",
+        events=SAMPLE / "events.csv",
+        by="joint",
+        n_boot=20,
+        covariates=("technique", "age"),
+    )
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk."""
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", head[16:24])
+
+
+def _every_figure(result, style: str) -> dict[str, Figure]:
+    return {
+        "relief": plots.relief_curves(result, style=style, references=compare(result)),
+        "trajectory": plots.pain_trajectory(result.trajectory(), style=style),
+        "waterfall": plots.improvement_waterfall(result.improvement_at(3.0), style=style),
+        "benchmark": plots.benchmark(compare(result), style=style),
+        "durations": plots.benchmark(compare(result), style=style, measure="months"),
+        "forest": plots.regression_forest(result.regression, style=style),
+        "events": plots.cumulative_incidence(result.competing_curves(), style=style),
+        "complications": plots.complications(result.complications(), style=style, target=0.02),
+    }
+
+
+def test_lecture_pngs_are_1920_by_1080(result, tmp_path: Path) -> None:
+    for name, fig in _every_figure(result, "lecture").items():
+        (png,) = plots.save(fig, tmp_path / name, "lecture")
+        assert png.suffix == ".png"
+        assert _png_size(png) == (1920, 1080), name
+
+
+def test_journal_figures_are_vector_files_85_or_175_mm_wide(result, tmp_path: Path) -> None:
+    for name, fig in _every_figure(result, "journal").items():
+        width_mm = fig.get_figwidth() * 25.4
+        assert min(abs(width_mm - 85), abs(width_mm - 175)) < 0.01, name
+        written = plots.save(fig, tmp_path / name, "journal")
+        assert sorted(p.suffix for p in written) == [".pdf", ".svg"]
+        assert written[0].read_bytes()[:5] == b"%PDF-"
+        svg = (tmp_path / f"{name}.svg").read_text()
+        assert "<svg" in svg
+    # text stays text in SVG (svg.fonttype none): the axis label can be found
+    assert plots.MONTHS_LABEL in (tmp_path / "relief.svg").read_text()
+
+
+def test_journal_text_is_7_to_9_points(result) -> None:
+    fig = plots.relief_curves(result, style="journal")
+    sizes = {t.get_fontsize() for t in fig.findobj(Text) if t.get_text()}
+    assert sizes and min(sizes) >= 7 - 1e-9 and max(sizes) <= 9 + 1e-9
+
+
+def _risk_cells(fig: Figure) -> dict[tuple[str, str, float], str]:
+    out = {}
+    for t in fig.findobj(Text):
+        gid = t.get_gid()
+        if gid and gid.startswith("risk:"):
+            _, group, column, months = gid.split(":")
+            out[(group, column, float(months))] = t.get_text()
+    return out
+
+
+def test_risk_table_numbers_equal_the_analysis_at_the_ticks(result) -> None:
+    fig = plots.relief_curves(result, style="journal")
+    cells = _risk_cells(fig)
+    table = result.risk_table()
+    assert sorted(table["months"].unique()) == [0, 3, 6, 12, 18, 24]
+    assert len(cells) == 3 * len(table)
+    for r in table.to_dict("records"):
+        for column in ("at_risk", "lost", "censored"):
+            assert cells[(r["group"], column, r["months"])] == str(r[column])
+    # the ticks the table is aligned to are the table's times
+    ax = fig.axes[0]
+    assert list(ax.get_xticks()) == [0, 3, 6, 12, 18, 24]
+
+
+def test_suppress_small_hides_counts_of_one_to_four(result) -> None:
+    cells = _risk_cells(plots.relief_curves(result, suppress_small=True))
+    table = result.risk_table()
+    for r in table.to_dict("records"):
+        for column in ("at_risk", "lost", "censored"):
+            shown = cells[(r["group"], column, r["months"])]
+            assert shown == ("<5" if 0 < r[column] < 5 else str(r[column]))
+    assert "<5" in cells.values()
+
+
+def test_trajectory_shows_n_per_visit_and_group(result) -> None:
+    traj = result.trajectory()
+    fig = plots.pain_trajectory(traj)
+    shown = {
+        t.get_gid(): t.get_text() for t in fig.findobj(Text) if (t.get_gid() or "")[:2] == "n:"
+    }
+    for r in traj.to_dict("records"):
+        assert shown[f"n:{r['group']}:{r['months']:g}"] == str(r["n"])
+
+
+def test_group_colours_are_the_same_in_every_figure(result) -> None:
+    curves = plots.relief_curves(result)
+    traj = plots.pain_trajectory(result.trajectory())
+    legend_c = {
+        t.get_text().split(" (")[0]: to_hex(h.get_color())
+        for t, h in zip(
+            curves.axes[0].get_legend().get_texts(),
+            curves.axes[0].get_legend().legend_handles,
+            strict=True,
+        )
+    }
+    legend_t = {
+        t.get_text(): to_hex(h.get_color())
+        for t, h in zip(
+            traj.axes[0].get_legend().get_texts(),
+            traj.axes[0].get_legend().legend_handles,
+            strict=True,
+        )
+    }
+    assert legend_c.keys() == legend_t.keys() == {"Hip", "Knee", "Shoulder"}
+    for name in legend_c:
+        assert legend_c[name] == legend_t[name]
+        assert legend_c[name] in [c.lower() for c in plots.OKABE_ITO]
+
+
+def test_waterfall_bars_are_the_sorted_improvements(result) -> None:
+    imp = result.improvement_at(3.0)
+    fig = plots.improvement_waterfall(imp)
+    heights = np.array([p.get_height() for p in fig.axes[0].patches])
+    lefts = np.array([p.get_x() for p in fig.axes[0].patches])
+    drawn = heights[np.argsort(lefts)]
+    np.testing.assert_allclose(drawn, imp["percent"].to_numpy())
+    assert np.all(np.diff(drawn) <= 0)
+
+
+def test_drawing_into_a_given_axes_returns_its_figure(result) -> None:
+    fig = Figure()
+    ax = fig.subplots()
+    assert plots.cumulative_incidence(result.competing_curves(), ax=ax) is fig
+
+
+def test_unknown_style_is_an_option_error(result) -> None:
+    with pytest.raises(OptionError, match="unknown style 'poster'"):
+        plots.relief_curves(result, style="poster")
+
+
+def test_complication_labels_hide_small_counts(result) -> None:
+    rates = result.complications()
+    plain = [t.get_text() for t in plots.complications(rates).axes[0].get_yticklabels()]
+    hidden = [
+        t.get_text()
+        for t in plots.complications(rates, suppress_small=True).axes[0].get_yticklabels()
+    ]
+    assert "Nerve injury (2/300)" in plain
+    assert "Nerve injury (<5/300)" in hidden
+    assert "Swelling (15/300)" in hidden
