@@ -146,12 +146,14 @@ def test_group_colours_are_the_same_in_every_figure(result) -> None:
 
 def test_waterfall_bars_are_the_sorted_improvements(result) -> None:
     imp = result.improvement_at(3.0)
+    pct, relief = imp["percent"].to_numpy(), imp["relief"].to_numpy()
+    assert np.all(np.diff(pct) <= 0)
     fig = plots.improvement_waterfall(imp)
-    heights = np.array([p.get_height() for p in fig.axes[0].patches])
-    lefts = np.array([p.get_x() for p in fig.axes[0].patches])
-    drawn = heights[np.argsort(lefts)]
-    np.testing.assert_allclose(drawn, imp["percent"].to_numpy())
-    assert np.all(np.diff(drawn) <= 0)
+    fills = fig.axes[0].collections[:2]  # relief, then no relief
+    for fill, mask in zip(fills, (relief, ~relief), strict=True):
+        top = {(round(x, 6), round(y, 6)) for x, y in fill.get_paths()[0].vertices}
+        for k in np.flatnonzero(mask):  # each bar's top edge is at its improvement
+            assert (k - 0.5, round(pct[k], 6)) in top and (k + 0.5, round(pct[k], 6)) in top
 
 
 def test_drawing_into_a_given_axes_returns_its_figure(result) -> None:
@@ -175,3 +177,11 @@ def test_complication_labels_hide_small_counts(result) -> None:
     assert "Nerve injury (2/300)" in plain
     assert "Nerve injury (<5/300)" in hidden
     assert "Swelling (15/300)" in hidden
+
+
+def test_a_figure_is_saved_in_the_style_it_was_drawn_in(result, tmp_path: Path) -> None:
+    fig = plots.complications(result.complications(), style="lecture")
+    (png,) = plots.save(fig, tmp_path / "c")  # style taken from the figure
+    assert _png_size(png) == (1920, 1080)
+    with pytest.raises(OptionError, match="drawn in the journal style"):
+        plots.save(plots.complications(result.complications()), tmp_path / "d", "lecture")

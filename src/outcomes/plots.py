@@ -134,7 +134,9 @@ def _figure(name: Style, width: str, height: float | None = None) -> Figure:
     w, h = _SIZES[(name, width)]
     if height is not None and name == "journal":
         h = height
-    return Figure(figsize=(w, h), dpi=STYLES[name]["figure.dpi"], layout="constrained")
+    fig = Figure(figsize=(w, h), dpi=STYLES[name]["figure.dpi"], layout="constrained")
+    fig.set_label(f"outcomes:{name}")  # save() writes it in the style it was drawn in
+    return fig
 
 
 def _colour(i: int) -> str:
@@ -449,8 +451,9 @@ def improvement_waterfall(
     """Improvement from baseline per procedure at a visit, sorted, with the threshold.
 
     ``improvement`` is :meth:`Analysis.improvement_at` (``percent``, ``relief``,
-    attrs ``months`` and ``threshold``). Bars of procedures with relief are
-    coloured; the responder threshold is a dashed line.
+    attrs ``months`` and ``threshold``). One bar per procedure (drawn as two
+    filled step outlines, so that 10^5 procedures take a second), coloured
+    by relief; the responder threshold is a dashed line.
     """
     name = _check_style(style)
     pct = improvement["percent"].to_numpy(dtype=float)
@@ -461,9 +464,22 @@ def improvement_waterfall(
         fig = _figure(name, "double", height=70 / MM_PER_INCH) if ax is None else ax.get_figure()
         if ax is None:
             ax = fig.subplots()  # type: ignore[union-attr]
-        x = np.arange(pct.size)
-        ax.bar(x[relief], pct[relief], width=1.0, color=OKABE_ITO[0], label="Relief")
-        ax.bar(x[~relief], pct[~relief], width=1.0, color=OKABE_ITO[1], label="No relief")
+        # one filled step outline per colour, not one bar per procedure: fast at 10^5
+        edges = np.arange(pct.size + 1) - 0.5
+        for mask, colour, label in (
+            (relief, OKABE_ITO[0], "Relief"),
+            (~relief, OKABE_ITO[1], "No relief"),
+        ):
+            height = np.where(mask, pct, 0.0)
+            ax.fill_between(
+                edges,
+                0,
+                np.r_[height, height[-1:]],
+                step="post",
+                color=colour,
+                linewidth=0,
+                label=label,
+            )
         if threshold is not None:
             ax.axhline(
                 float(threshold),
@@ -716,12 +732,27 @@ def complications(
 # saving
 
 
-def save(fig: Figure, stem: str | Path, style: str = "journal") -> list[Path]:
+def save(fig: Figure, stem: str | Path, style: str | None = None) -> list[Path]:
     """Write a figure: journal style as PDF and SVG, lecture as a 1920x1080 PNG.
 
-    ``stem`` is the path without extension; returns the files written.
+    ``stem`` is the path without extension; ``style`` defaults to the style
+    the figure was drawn in (journal for figures drawn into your own Axes).
+    Returns the files written.
+
+    Raises
+    ------
+    OptionError
+        ``style`` differs from the one the figure was drawn in (text sizes
+        and line widths are set when drawing: draw it again in that style).
     """
-    name = _check_style(style)
+    drawn = str(fig.get_label())
+    drawn_style = drawn.split(":", 1)[1] if drawn.startswith("outcomes:") else None
+    name = _check_style(style or drawn_style or "journal")
+    if drawn_style is not None and name != drawn_style:
+        raise OptionError(
+            f"this figure was drawn in the {drawn_style} style; draw it with "
+            f"style={name!r} to save it in the {name} style"
+        )
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     if name == "lecture":
@@ -731,9 +762,5 @@ def save(fig: Figure, stem: str | Path, style: str = "journal") -> list[Path]:
         return out
     out = [stem.with_suffix(".pdf"), stem.with_suffix(".svg")]
     for path in out:
-        fig.savefig(
-            path,
-            facecolor="white",
-            metadata={"Creator": "outcomes"} if path.suffix == ".pdf" else None,
-        )
+        fig.savefig(path, facecolor="white")
     return out

@@ -244,12 +244,12 @@ def show_table(table: pd.DataFrame, *, index: bool = False) -> None:
     display(HTML(table.to_html(index=index, escape=True, border=0, na_rep="-")))
 
 
-def show_figure(fig: Any, stem: str | Path | None = None, *, style: str = "journal") -> None:
+def show_figure(fig: Any, stem: str | Path | None = None) -> None:
     """Display a figure in a notebook and, given ``stem``, save it (see :func:`plots.save`)."""
     from IPython.display import display
 
     from outcomes import plots
 
     if stem is not None:
-        plots.save(fig, stem, style)
+        plots.save(fig, stem)
     display(fig)
