@@ -77,3 +77,18 @@ def test_methods_paragraph_follows_the_settings(result) -> None:
     other = analyze(result.cohort, method="km", n_boot=0)
     assert "Kaplan-Meier" in methods_paragraph(other)
     assert "compared by" not in methods_paragraph(other)
+
+
+def test_regression_table_names_terms_and_reference_levels(result) -> None:
+    reg = analyze(result.cohort, covariates=("technique", "age"), n_boot=0).regression
+    t = tables.regression_table(reg)
+    assert len(t) == len(reg)
+    ref = reg.attrs["reference_levels"]["technique"]
+    first = reg.iloc[0]
+    assert t.loc[0, "term"].startswith("Technique: ")
+    assert ref == "cooled_rfa"  # the commonest technique in the sample is the reference
+    assert t.loc[0, "term"].endswith("(vs Cooled RFA)")
+    assert t.loc[0, "time ratio (95% CI)"] == (
+        f"{first['time_ratio']:.2f} ({first['lower']:.2f}-{first['upper']:.2f})"
+    )
+    assert t.loc[len(t) - 1, "term"] == "Age"

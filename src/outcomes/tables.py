@@ -27,6 +27,7 @@ __all__ = [
     "data_quality",
     "landmark_table",
     "percent_ci",
+    "regression_table",
     "sensitivity",
     "standards_table",
     "table_one",
@@ -393,6 +394,28 @@ def benchmark_table(table: pd.DataFrame) -> pd.DataFrame:
                 ),
                 "p": f"{float(r['p_value']):.2g}" if math.isfinite(float(r["p_value"])) else "",
                 "comparability": str(r["comparability"]).split(":")[0],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def regression_table(regression: pd.DataFrame) -> pd.DataFrame:
+    """Time ratios of ``Analysis.regression`` as text, reference levels named."""
+    refs = dict(regression.attrs.get("reference_levels", {}))
+    rows = []
+    for r in regression.to_dict("records"):
+        term = str(r["term"])
+        name, _, level = term.partition("=")
+        shown = f"{_label(name)}: {_label(level)}" if level else _label(name)
+        if level and name in refs:
+            shown += f" (vs {_label(refs[name])})"
+        p = float(r["p_value"])
+        rows.append(
+            {
+                "term": shown,
+                "time ratio (95% CI)": f"{float(r['time_ratio']):.2f} "
+                f"({float(r['lower']):.2f}-{float(r['upper']):.2f})",
+                "p": "<0.001" if p < 0.001 else f"{p:.3f}",
             }
         )
     return pd.DataFrame(rows)
