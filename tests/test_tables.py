@@ -73,6 +73,7 @@ def test_methods_paragraph_follows_the_settings(result) -> None:
     text = methods_paragraph(result)
     assert "at least 50% from baseline" in text
     assert f"{result.curve.n_boot} resamples" in text
+    assert "jackknife standard error" in text  # the restricted mean's interval
     assert "compared by joint" in text
     other = analyze(result.cohort, method="km", n_boot=0)
     assert "Kaplan-Meier" in methods_paragraph(other)

@@ -84,7 +84,8 @@ def summary_text(analysis: Analysis) -> str:
     curve = a.curve
     files = ", ".join(f"{s.name} (sha256 {s.sha256[:12]})" for s in a.cohort.sources)
     ci = (
-        f"95% CIs from {curve.n_boot} bootstrap resamples (seed {a.seed})"
+        f"95% CIs from {curve.n_boot} bootstrap resamples (seed {a.seed}; "
+        "restricted mean: jackknife standard error)"
         if curve.n_boot
         else {"km": "log-log 95% CIs", "npmle": "no confidence intervals"}.get(
             a.method, "delta-method 95% CIs; values beyond the last follow-up are extrapolated"
@@ -196,8 +197,9 @@ def methods_paragraph(analysis: Analysis) -> str:
             "the nonparametric maximum likelihood estimator (Turnbull), drawn linearly between "
             "its support intervals. 95% confidence intervals came from a nonparametric "
             f"bootstrap over procedures ({a.curve.n_boot} resamples, seed {a.seed}): "
-            "logit-normal for probabilities and percentile intervals for the median and "
-            "restricted mean."
+            "logit-normal for probabilities and percentile intervals for the median; the "
+            "restricted mean's interval is normal with a delete-a-group jackknife standard "
+            "error (100 random groups)."
         )
     elif a.method == "km":
         estimator = (
