@@ -207,21 +207,7 @@ def _analysis_options(a: argparse.ArgumentParser) -> None:
         help="estimate per group of this column "
         "(joint, technique, ...) and test equal relief durations",
     )
-    a.add_argument(
-        "--percent",
-        type=float,
-        default=None,
-        metavar="P",
-        help="relief: at least P%% reduction from baseline (default 50 unless "
-        "only --absolute is given)",
-    )
-    a.add_argument(
-        "--absolute",
-        type=float,
-        default=None,
-        metavar="POINTS",
-        help="relief: at least this many points reduction (with --percent: either)",
-    )
+    _relief_options(a)
     a.add_argument(
         "--combine",
         choices=("any", "all"),
@@ -234,12 +220,6 @@ def _analysis_options(a: argparse.ArgumentParser) -> None:
         default=1,
         metavar="K",
         help="loss needs K consecutive assessments without relief (default 1)",
-    )
-    a.add_argument(
-        "--population",
-        choices=("responders", "all"),
-        default="responders",
-        help="duration among initial responders (default) or all procedures",
     )
     a.add_argument(
         "--method",
@@ -261,14 +241,7 @@ def _analysis_options(a: argparse.ArgumentParser) -> None:
         metavar="MONTHS",
         help="horizon of the restricted mean duration (default 24)",
     )
-    a.add_argument(
-        "--boot",
-        type=int,
-        default=200,
-        metavar="B",
-        help="bootstrap resamples for confidence intervals (default 200)",
-    )
-    a.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    _boot_options(a)
     a.add_argument(
         "--covariates",
         type=_names,
@@ -279,27 +252,22 @@ def _analysis_options(a: argparse.ArgumentParser) -> None:
     )
 
 
-def _report_options(p: argparse.ArgumentParser) -> None:
-    """Options shared by report and figures."""
-    p.add_argument(
-        "--by",
-        default="joint",
-        metavar="COL",
-        help="groups for curves and tables (default joint; 'none' for all together)",
-    )
+def _relief_options(p: argparse.ArgumentParser) -> None:
+    """--percent, --absolute, --population: the relief definition's main choices."""
     p.add_argument(
         "--percent",
         type=float,
-        default=50.0,
+        default=None,
         metavar="P",
-        help="relief: at least P%% reduction from baseline (default 50)",
+        help="relief: at least P%% reduction from baseline (default 50 unless "
+        "only --absolute is given)",
     )
     p.add_argument(
         "--absolute",
         type=float,
         default=None,
         metavar="POINTS",
-        help="relief: (or) at least this many points reduction",
+        help="relief: at least this many points reduction (with --percent: either)",
     )
     p.add_argument(
         "--population",
@@ -307,11 +275,16 @@ def _report_options(p: argparse.ArgumentParser) -> None:
         default="responders",
         help="duration among initial responders (default) or all procedures",
     )
-    p.add_argument(
-        "--suppress-small",
-        action="store_true",
-        help="show counts of 1-4 as '<5' (for reports leaving the clinic)",
-    )
+
+
+def _percent(args: argparse.Namespace) -> float | None:
+    """--percent, defaulting to 50 unless only --absolute was given."""
+    if args.percent is not None:
+        return float(args.percent)
+    return 50.0 if args.absolute is None else None
+
+
+def _boot_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--boot",
         type=int,
@@ -320,6 +293,23 @@ def _report_options(p: argparse.ArgumentParser) -> None:
         help="bootstrap resamples for confidence intervals (default 200)",
     )
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+
+
+def _report_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by report and figures."""
+    p.add_argument(
+        "--by",
+        default="joint",
+        metavar="COL",
+        help="groups for curves and tables (default joint; 'none' for all together)",
+    )
+    _relief_options(p)
+    p.add_argument(
+        "--suppress-small",
+        action="store_true",
+        help="show counts of 1-4 as '<5' (for reports leaving the clinic)",
+    )
+    _boot_options(p)
 
 
 def _checked_inputs(args: argparse.Namespace) -> tuple[Path, Path | None]:
@@ -360,7 +350,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         "clinic": args.clinic,
         "period": args.period,
         "by": _by(args.by),
-        "percent_reduction": args.percent,
+        "percent_reduction": _percent(args),
         "absolute_reduction": args.absolute,
         "population": args.population,
         "suppress_small": args.suppress_small,
@@ -394,7 +384,9 @@ def _cmd_figures(args: argparse.Namespace) -> int:
     data, events = _checked_inputs(args)
     print(f"Analysing {data.name} ...", file=sys.stderr)
     definition = ReliefDefinition(
-        percent_reduction=args.percent, absolute_reduction=args.absolute, population=args.population
+        percent_reduction=_percent(args),
+        absolute_reduction=args.absolute,
+        population=args.population,
     )
     result = analyze(
         data,
@@ -480,11 +472,8 @@ def _run_analysis(args: argparse.Namespace) -> Analysis:
     from outcomes.analysis import analyze
     from outcomes.endpoints import ReliefDefinition
 
-    percent = (
-        args.percent if args.percent is not None else (50.0 if args.absolute is None else None)
-    )
     definition = ReliefDefinition(
-        percent_reduction=percent,
+        percent_reduction=_percent(args),
         absolute_reduction=args.absolute,
         combine=args.combine,
         confirm=args.confirm,
