@@ -730,8 +730,9 @@ def _replicate_fits(
     tol: float,
     kkt_tol: float,
     max_iter: int,
+    seed: int | None,
     blend: float = 0.5,
-) -> tuple[FloatArray, IntArray, BoolArray]:
+) -> BootstrapFit:
     """Fit ``n_rep`` weightings of ``prob``'s distinct intervals on its innermost intervals.
 
     ``weights_for(k)`` returns the next ``k`` weightings as an (n, k) array;
@@ -760,7 +761,15 @@ def _replicate_fits(
             RuntimeWarning,
             stacklevel=3,
         )
-    return masses, iterations, converged
+    return BootstrapFit(
+        left=point.left,
+        right=point.right,
+        masses=_frozen_float(masses),
+        point=point,
+        iterations=_frozen_int(iterations),
+        converged=_frozen_bool(converged),
+        seed=seed,
+    )
 
 
 def turnbull_bootstrap(
@@ -823,17 +832,8 @@ def turnbull_bootstrap(
         counts: FloatArray = rng.multinomial(n_total, share, size=k).T.astype(np.float64)
         return counts
 
-    masses, iterations, converged = _replicate_fits(
-        prob, point, n_boot, draw, tol=tol, kkt_tol=kkt_tol, max_iter=max_iter
-    )
-    return BootstrapFit(
-        left=point.left,
-        right=point.right,
-        masses=_frozen_float(masses),
-        point=point,
-        iterations=_frozen_int(iterations),
-        converged=_frozen_bool(converged),
-        seed=seed,
+    return _replicate_fits(
+        prob, point, n_boot, draw, tol=tol, kkt_tol=kkt_tol, max_iter=max_iter, seed=seed
     )
 
 
@@ -890,17 +890,16 @@ def turnbull_jackknife(
         return out
 
     # each replicate is close to the full-sample fit: start there
-    masses, iterations, converged = _replicate_fits(
-        prob, point, n_groups, take, tol=tol, kkt_tol=kkt_tol, max_iter=max_iter, blend=0.0
-    )
-    return BootstrapFit(
-        left=point.left,
-        right=point.right,
-        masses=_frozen_float(masses),
-        point=point,
-        iterations=_frozen_int(iterations),
-        converged=_frozen_bool(converged),
+    return _replicate_fits(
+        prob,
+        point,
+        n_groups,
+        take,
+        tol=tol,
+        kkt_tol=kkt_tol,
+        max_iter=max_iter,
         seed=seed,
+        blend=0.0,
     )
 
 
@@ -955,15 +954,6 @@ def turnbull_replicates(
         out: FloatArray = w[:, done - k : done]
         return out
 
-    masses, iterations, converged = _replicate_fits(
-        prob, point, rw.shape[0], take, tol=tol, kkt_tol=kkt_tol, max_iter=max_iter
-    )
-    return BootstrapFit(
-        left=point.left,
-        right=point.right,
-        masses=_frozen_float(masses),
-        point=point,
-        iterations=_frozen_int(iterations),
-        converged=_frozen_bool(converged),
-        seed=None,
+    return _replicate_fits(
+        prob, point, rw.shape[0], take, tol=tol, kkt_tol=kkt_tol, max_iter=max_iter, seed=None
     )

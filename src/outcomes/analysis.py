@@ -24,6 +24,7 @@ from outcomes.endpoints import (
     complication_rates,
     derive_competing_events,
     derive_relief,
+    group_labels,
     landmark_assessments,
     responder_rates,
     score_trajectory,
@@ -118,13 +119,10 @@ class Analysis:
         :func:`outcomes.survival.risk_table` for what each count means.
         """
         used = self.relief[self.relief["excluded"].isna()]
-        if self.by is None:
-            labels = pd.Series("all", index=used.index)
-        else:
-            labels = used[self.by].astype(object).where(used[self.by].notna(), "(not given)")
+        labels = group_labels(used, self.by)
         frames = []
         for name, _ in self.curves():  # one per group (a handful)
-            sub = used[(labels.astype(str) == name).to_numpy()]
+            sub = used[(labels == name).to_numpy()]
             t = risk_table(sub["lower_months"], sub["upper_months"], months)
             frames.append(t.assign(group=name))
         return pd.concat(frames, ignore_index=True)[
@@ -147,14 +145,10 @@ class Analysis:
         reduction, or None) and ``instrument``.
         """
         la = landmark_assessments(self.cohort, (float(months),), self.definition)
-        if self.by is None:
-            group = np.full(len(la), "all", dtype=object)
-        else:
-            labels = self.cohort.procedures[self.by].astype(object)
-            group = labels.where(labels.notna(), "(not given)").reindex(la["procedure"]).to_numpy()
+        group = group_labels(self.cohort.procedures, self.by).reindex(la["procedure"])
         out = pd.DataFrame(
             {
-                "group": group.astype(str),
+                "group": group.to_numpy(),
                 "days_after": la["days_after"].to_numpy(),
                 "percent": la["percent"].to_numpy(),
                 "relief": la["relief"].to_numpy(),
@@ -252,18 +246,14 @@ class Analysis:
 
 
 def _summaries(curve: ReliefCurve, rates: pd.DataFrame) -> dict[str, Any]:
-    def num(x: Any) -> float | None:
-        x = float(x)
-        return x if math.isfinite(x) else None
-
     return {
         "median_months": curve.median.to_dict(),
         "relief_at": [
             {
-                "months": num(r["months"]),
-                "estimate": num(r["estimate"]),
-                "lower": num(r["lower"]),
-                "upper": num(r["upper"]),
+                "months": _num(r["months"]),
+                "estimate": _num(r["estimate"]),
+                "lower": _num(r["lower"]),
+                "upper": _num(r["upper"]),
                 **({"note": r["note"]} if r["note"] else {}),
             }
             for r in _records(curve.relief_at)
@@ -271,16 +261,16 @@ def _summaries(curve: ReliefCurve, rates: pd.DataFrame) -> dict[str, Any]:
         "rmst": {"tau_months": curve.tau_months, **curve.rmst.to_dict()},
         "responder_rate_at": [
             {
-                "months": num(r["months"]),
+                "months": _num(r["months"]),
                 "assessed": int(r["assessed"]),
                 "responders": int(r["responders"]),
-                "rate": num(r["rate"]),
-                "lower": num(r["lower"]),
-                "upper": num(r["upper"]),
+                "rate": _num(r["rate"]),
+                "lower": _num(r["lower"]),
+                "upper": _num(r["upper"]),
             }
             for r in _records(rates)
         ],
-        "followup_months": num(curve.identified_until),
+        "followup_months": _num(curve.identified_until),
     }
 
 
@@ -417,7 +407,7 @@ def analyze(
                 c for c in relief.columns if c in ("joint", "side", "technique", *cohort.covariates)
             ]
             raise OptionError(f"cannot group by {by!r}; choose one of: {', '.join(options)}")
-        labels = relief[by].astype(object).where(relief[by].notna(), "(not given)")
+        labels = group_labels(relief, by)
         for name in pd.unique(labels):
             sub = relief[(labels == name).to_numpy()]
             if not sub["excluded"].isna().any():

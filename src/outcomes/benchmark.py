@@ -35,7 +35,7 @@ import pandas as pd
 from scipy import stats
 
 from outcomes._binomial import binomial_test, wilson
-from outcomes.endpoints import ReliefDefinition, responder_rates
+from outcomes.endpoints import ReliefDefinition, group_labels, responder_rates
 from outcomes.errors import OptionError
 from outcomes.io import DAYS_PER_MONTH
 from outcomes.references import COLUMNS, DURATIONS, TECHNIQUES, load_references
@@ -846,7 +846,7 @@ def compare_by(
     relief = analysis.relief
     if by not in relief.columns or by == "patient":
         raise OptionError(f"cannot compare by {by!r}: not a procedure-level column")
-    labels = relief[by].astype(object).where(relief[by].notna(), "(not given)")
+    labels = group_labels(relief, by)
     out = []
     for name in pd.unique(labels):  # one analysis per group (a handful)
         procs = relief.index[(labels == name).to_numpy()]

@@ -30,6 +30,7 @@ __all__ = [
     "complication_rates",
     "derive_competing_events",
     "derive_relief",
+    "group_labels",
     "landmark_assessments",
     "responder_rates",
     "score_trajectory",
@@ -331,6 +332,14 @@ def _choose(condition: np.ndarray, values: np.ndarray) -> np.ndarray:
     return out
 
 
+def group_labels(frame: pd.DataFrame, by: str | None) -> pd.Series:
+    """Each row's group as text: its value of ``by`` ("(not given)" when blank), or "all"."""
+    if by is None:
+        return pd.Series("all", index=frame.index, dtype=object)
+    values = frame[by].astype(object)
+    return values.where(values.notna(), "(not given)").astype(str)
+
+
 def landmark_assessments(
     cohort: Cohort,
     landmarks_months: tuple[float, ...] = (3, 6, 12, 18, 24),
@@ -457,12 +466,8 @@ def score_trajectory(
         )
     scores = pd.concat(frames, ignore_index=True)
     scores = scores[scores["months"].isin([float(m) for m in visits_months])]
-    if by is None:
-        scores["group"] = "all"
-    else:
-        labels = cohort.procedures[by].astype(object)
-        labels = labels.where(labels.notna(), "(not given)").astype(str)
-        scores["group"] = labels.reindex(scores["procedure"]).to_numpy()
+    labels = group_labels(cohort.procedures, by)
+    scores["group"] = labels.reindex(scores["procedure"]).to_numpy()
     g = scores.groupby(["group", "months"], sort=True)["score"]
     out = pd.DataFrame(
         {

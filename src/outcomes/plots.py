@@ -7,8 +7,9 @@ figure) and returns the matplotlib Figure.
 
 Two styles: ``"journal"`` (85 or 175 mm wide, 7-9 pt text; save as vector
 PDF and SVG) and ``"lecture"`` (1920 x 1080 px PNG, large text, thick lines).
-Colours are the Okabe-Ito colour-blind-safe palette. Importing this module
-imports matplotlib (with the non-interactive Agg backend unless one is set).
+Colours are the Okabe-Ito colour-blind-safe palette. New figures are
+``matplotlib.figure.Figure`` objects, not pyplot figures: no backend or
+global figure list is involved, so batch figure packs do not leak memory.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from outcomes.errors import OptionError
+from outcomes.summary import label as _label
 
 if TYPE_CHECKING:
     from outcomes.analysis import Analysis
@@ -139,25 +141,16 @@ def _figure(name: Style, width: str, height: float | None = None) -> Figure:
     return fig
 
 
+def _canvas(ax: Axes | None, name: Style, width: str, height_mm: float) -> tuple[Figure, Axes]:
+    """The given Axes and its figure, or a new figure of the style's size with one Axes."""
+    if ax is not None:
+        return ax.get_figure(), ax  # type: ignore[return-value]
+    fig = _figure(name, width, height=height_mm / MM_PER_INCH)
+    return fig, fig.subplots()
+
+
 def _colour(i: int) -> str:
     return OKABE_ITO[i % len(OKABE_ITO)]
-
-
-def _label(name: str) -> str:
-    """``conventional_rfa`` -> ``Conventional rfa``; known abbreviations kept upper case."""
-    words = str(name).replace("_", " ").split()
-    upper = {
-        "rfa": "RFA",
-        "rf": "RF",
-        "nrs": "NRS",
-        "vas": "VAS",
-        "womac": "WOMAC",
-        "oks": "OKS",
-        "bmi": "BMI",
-        "kl": "KL",
-    }
-    out = " ".join(upper.get(w.lower(), w) for w in words)
-    return out[:1].upper() + out[1:]
 
 
 def _count(n: int, suppress_small: bool) -> str:
@@ -383,13 +376,7 @@ def pain_trajectory(
     visits = np.sort(trajectory["months"].astype(float).unique())
     groups = list(pd.unique(trajectory["group"]))
     with _rc(name):
-        fig = (
-            _figure(name, "double", height=(75 + 5 * len(groups)) / MM_PER_INCH)
-            if ax is None
-            else ax.get_figure()
-        )
-        if ax is None:
-            ax = fig.subplots()  # type: ignore[union-attr]
+        fig, ax = _canvas(ax, name, "double", 75 + 5 * len(groups))
         width = 0.5
         offsets = (np.arange(len(groups)) - (len(groups) - 1) / 2) * width / max(len(groups), 1)
         for i, g in enumerate(groups):
@@ -439,7 +426,7 @@ def pain_trajectory(
         ax.set_ylim(bottom=0)
         if len(groups) > 1:
             ax.legend(loc="upper right", ncols=min(len(groups), 4))
-    return fig  # type: ignore[return-value]
+    return fig
 
 
 def improvement_waterfall(
@@ -461,9 +448,7 @@ def improvement_waterfall(
     months = improvement.attrs.get("months")
     threshold = improvement.attrs.get("threshold")
     with _rc(name):
-        fig = _figure(name, "double", height=70 / MM_PER_INCH) if ax is None else ax.get_figure()
-        if ax is None:
-            ax = fig.subplots()  # type: ignore[union-attr]
+        fig, ax = _canvas(ax, name, "double", 70)
         # one filled step outline per colour, not one bar per procedure: fast at 10^5
         edges = np.arange(pct.size + 1) - 0.5
         for mask, colour, label in (
@@ -504,7 +489,7 @@ def improvement_waterfall(
         ax.set_ylabel("Improvement from baseline (%)")
         ax.set_ylim(min(-100.0, float(np.nanmin(pct, initial=0)) - 5), 105)
         ax.legend(loc="lower left")
-    return fig  # type: ignore[return-value]
+    return fig
 
 
 # --------------------------------------------------------------------------- #
@@ -540,11 +525,7 @@ def benchmark(
         & np.isfinite(t["cohort_value"].astype(float))
     ]
     with _rc(name):
-        if ax is None:
-            fig = _figure(name, "double", height=(25 + 6 * max(len(t), 1)) / MM_PER_INCH)
-            ax = fig.subplots()
-        else:
-            fig = ax.get_figure()  # type: ignore[assignment]
+        fig, ax = _canvas(ax, name, "double", 25 + 6 * max(len(t), 1))
         y = np.arange(len(t))[::-1].astype(float)
         for (col, lo, hi), colour, marker, dy, lab in (
             (
@@ -609,11 +590,7 @@ def regression_forest(
     """
     name = _check_style(style)
     with _rc(name):
-        if ax is None:
-            fig = _figure(name, "double", height=(25 + 7 * max(len(regression), 1)) / MM_PER_INCH)
-            ax = fig.subplots()
-        else:
-            fig = ax.get_figure()  # type: ignore[assignment]
+        fig, ax = _canvas(ax, name, "double", 25 + 7 * max(len(regression), 1))
         y = np.arange(len(regression))[::-1]
         tr = regression["time_ratio"].to_numpy(dtype=float)
         lo = regression["lower"].to_numpy(dtype=float)
@@ -655,11 +632,7 @@ def cumulative_incidence(
     """
     name = _check_style(style)
     with _rc(name):
-        if ax is None:
-            fig = _figure(name, "single", height=65 / MM_PER_INCH)
-            ax = fig.subplots()
-        else:
-            fig = ax.get_figure()  # type: ignore[assignment]
+        fig, ax = _canvas(ax, name, "single", 65)
         top = 0.0
         for i, (event, sub) in enumerate(curves.groupby("event", sort=False)):
             sub = sub[np.isfinite(sub["estimate"].astype(float))]
@@ -694,11 +667,7 @@ def complications(
     """
     name = _check_style(style)
     with _rc(name):
-        if ax is None:
-            fig = _figure(name, "single", height=(20 + 6 * max(len(rates), 1)) / MM_PER_INCH)
-            ax = fig.subplots()
-        else:
-            fig = ax.get_figure()  # type: ignore[assignment]
+        fig, ax = _canvas(ax, name, "single", 20 + 6 * max(len(rates), 1))
         y = np.arange(len(rates))[::-1]
         v = 100 * rates["rate"].to_numpy(dtype=float)
         lo = 100 * rates["lower"].to_numpy(dtype=float)

@@ -15,7 +15,7 @@ from outcomes.survival import Estimate, ReliefCurve
 if TYPE_CHECKING:
     from outcomes.analysis import Analysis
 
-__all__ = ["cover_markdown", "format_estimate", "methods_paragraph", "summary_text"]
+__all__ = ["cover_markdown", "format_estimate", "label", "methods_paragraph", "summary_text"]
 
 METHOD_NAMES = {
     "npmle": "Turnbull NPMLE for interval-censored durations",
@@ -25,6 +25,26 @@ METHOD_NAMES = {
     "loglogistic": "log-logistic fit to the intervals",
     "lognormal": "log-normal fit to the intervals",
 }
+
+
+#: Words shown in capitals by :func:`label`.
+_ABBREVIATIONS = {
+    "rfa": "RFA",
+    "rf": "RF",
+    "nrs": "NRS",
+    "vas": "VAS",
+    "womac": "WOMAC",
+    "oks": "OKS",
+    "bmi": "BMI",
+    "kl": "KL",
+}
+
+
+def label(text: object) -> str:
+    """A code as a label: ``kl_grade`` -> ``KL grade``, ``cooled_rfa`` -> ``Cooled RFA``."""
+    words = str(text).replace("_", " ").split()
+    out = " ".join(_ABBREVIATIONS.get(w.lower(), w) for w in words)
+    return out[:1].upper() + out[1:]
 
 
 def _pct(x: float) -> str:

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from outcomes.endpoints import ReliefDefinition
+from outcomes.endpoints import ReliefDefinition, group_labels
+from outcomes.summary import label as _label
 
 if TYPE_CHECKING:
     from outcomes.analysis import Analysis
@@ -59,15 +60,6 @@ def _n_pct(k: int, n: int, suppress_small: bool) -> str:
     return f"{k:,d} ({100 * k / n:.0f}%)" if n else f"{k:,d}"
 
 
-_UPPER = {"rfa": "RFA", "rf": "RF", "bmi": "BMI", "kl": "KL", "nrs": "NRS", "vas": "VAS"}
-
-
-def _label(text: Any) -> str:
-    """``kl_grade`` -> ``KL grade``: words spaced, known abbreviations in capitals."""
-    s = " ".join(_UPPER.get(w.lower(), w) for w in str(text).replace("_", " ").split(" "))
-    return s[:1].upper() + s[1:]
-
-
 def _small(n: int, suppress_small: bool) -> bool:
     return suppress_small and 0 < int(n) < 5
 
@@ -95,7 +87,7 @@ def table_one(
         analysed=relief["excluded"].reindex(p.index).isna(),
     )
     if by in frame.columns:
-        labels = frame[by].astype(object).where(frame[by].notna(), "(not given)").astype(str)
+        labels = group_labels(frame, by)
     else:
         labels = pd.Series("All", index=frame.index)
     groups = [g for g in sorted(pd.unique(labels)) if g != "All"]
