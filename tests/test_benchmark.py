@@ -320,3 +320,43 @@ def test_compare_by_joint_meets_each_joint_with_its_own_references(sample: Analy
     hip = groups["hip"][1]
     assert set(hip["reference_id"]) >= {"hip2021_6m", "hip2021_12m"}
     assert not any(i.startswith("kanjanapanang") for i in hip["reference_id"])
+
+
+@pytest.fixture(scope="module")
+def day_730(tmp_path_factory: pytest.TempPathFactory) -> Analysis:
+    """280 knees seen on days 30, 91, 182, 365 and 730: two years is day 730, not 730.5."""
+    rng = np.random.default_rng(730)
+    n = 280
+    days = np.array([30, 91, 182, 365, 730])
+    relief_until = rng.choice([60, 120, 300, 500, 1000], size=n, p=[0.2, 0.2, 0.25, 0.2, 0.15])
+    start = pd.Timestamp("2022-01-03") + pd.to_timedelta(rng.integers(0, 300, n), unit="D")
+    rows = []
+    for i in range(n):  # building the test file, a row per visit
+        rows.append((f"K{i:03d}", start[i], start[i] - pd.Timedelta(days=7), 8))
+        rows += [
+            (
+                f"K{i:03d}",
+                start[i],
+                start[i] + pd.Timedelta(days=int(d)),
+                3 if d < relief_until[i] else 7,
+            )
+            for d in days
+        ]
+    frame = pd.DataFrame(rows, columns=["patient_id", "procedure_date", "assessment_date", "score"])
+    frame = frame.assign(joint="knee", side="left", technique="conventional_rfa")
+    path = tmp_path_factory.mktemp("day730") / "followup.csv"
+    frame.to_csv(path, index=False, date_format="%Y-%m-%d")
+    return analyze(path, n_boot=20)
+
+
+def test_a_cohort_seen_on_day_730_gets_its_24_month_figures(day_730: Analysis) -> None:
+    at24 = day_730.curve.relief_at.set_index("months").loc[24.0]
+    assert np.isfinite(at24["estimate"]) and at24["identified"]
+    rates = day_730.responder_rates.set_index("months").loc[24.0]
+    assert rates["assessed"] == 280
+    # everyone was seen at every visit: the NPMLE at day 730 is the share still in relief
+    assert at24["estimate"] == pytest.approx(rates["rate"], abs=1e-9)
+    row = compare(day_730).set_index("reference_id").loc["kanjanapanang2025_24m"]
+    assert row["cohort_value"] == rates["rate"] and row["cohort_n"] == 280
+    assert not row["comparability"].startswith("Cannot compare")
+    assert row["cohort_relief_probability"] == at24["estimate"]

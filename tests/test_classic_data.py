@@ -117,3 +117,39 @@ def test_reference_files_are_as_written(name: str) -> None:
 def test_reference_files_cover_the_classic_data_sets() -> None:
     for frame in (INPUTS, NPMLE, LANDMARKS):
         assert set(frame["dataset"]) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_reported_relief_probabilities_are_the_npmle_where_it_is_identified(name: str) -> None:
+    """What the tables and JSON report (fit_npmle's relief_at), landmark by landmark.
+
+    Where the NPMLE is unique the reported value is R's to 1e-9; elsewhere the
+    reported bounds are R's range and the value shown lies within it.
+    """
+    from outcomes.survival import fit_npmle
+
+    data = INPUTS[INPUTS["dataset"] == name]
+    count = data["weight"].to_numpy(dtype=np.intp)  # whole people
+    lower = np.repeat(data["left"].to_numpy(dtype=float), count)
+    upper = np.repeat(data["right"].to_numpy(dtype=float), count)
+    ref = landmarks(name)
+    marks = tuple(ref["months"].to_numpy(dtype=float))
+    # the data are in months (or years), not days / 30.4375: landmarks as given
+    curve = fit_npmle(lower, upper, landmarks_months=marks, n_boot=0, whole_day=False)
+    got = curve.relief_at.set_index("months").loc[list(marks)]
+    inside = got["estimate"].notna().to_numpy()  # within follow-up
+    ident = ref["identified"].to_numpy(dtype=bool) & inside
+    np.testing.assert_array_equal(got["identified"].to_numpy()[inside], ident[inside])
+    np.testing.assert_allclose(
+        got["estimate"].to_numpy()[ident], ref["surv"].to_numpy()[ident], atol=TOL, rtol=0
+    )
+    np.testing.assert_allclose(
+        got["bound_low"].to_numpy()[inside], ref["surv_low"].to_numpy()[inside], atol=TOL, rtol=0
+    )
+    np.testing.assert_allclose(
+        got["bound_high"].to_numpy()[inside], ref["surv_high"].to_numpy()[inside], atol=TOL, rtol=0
+    )
+    shown = got["estimate"].to_numpy()[inside]
+    assert np.all(ref["surv_low"].to_numpy()[inside] - TOL <= shown)
+    assert np.all(shown <= ref["surv_high"].to_numpy()[inside] + TOL)
+    assert ident.sum() >= 0.6 * inside.sum()

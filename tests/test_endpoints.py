@@ -304,3 +304,47 @@ def test_competing_events_take_the_first_event_or_censor_at_the_last_visit(
     assert (by_patient.loc["B", "cause"], by_patient.loc["B", "months"]) == (0, 200 / M)
     assert by_patient.loc["C", "cause"] == 0  # withdrawal censors, at the last visit
     assert by_patient.loc["C", "months"] == pytest.approx(60 / M)
+
+
+@pytest.mark.parametrize(
+    ("last_day", "other_last_day", "events", "expected"),
+    [
+        pytest.param(91, 400, None, (91, 182, "loss"), id="stopped after 3 months: lost by 6"),
+        pytest.param(170, 400, None, (170, 365, "loss"), id="early 6-month visit: lost by 12"),
+        pytest.param(91, 150, None, (91, np.inf, "censored"), id="6-month visit not yet due"),
+        pytest.param(730, 900, None, (730, np.inf, "censored"), id="schedule completed"),
+        pytest.param(
+            91,
+            400,
+            "A,2024-01-01,withdrawal,2024-05-01\n",
+            (91, np.inf, "censored"),
+            id="withdrawal is not drop-out",
+        ),
+    ],
+)
+def test_dropout_in_relief_counts_as_loss_in_the_sensitivity_analysis(
+    tmp_path: Path,
+    last_day: int,
+    other_last_day: int,
+    events: str | None,
+    expected: tuple[float, float, str],
+) -> None:
+    """ReliefDefinition(dropout="loss"): informative drop-out, the worst plausible case."""
+    rows = [("A", -3, 8), ("A", 30, 3), ("A", last_day, 3)]
+    rows += [("B", -3, 8), ("B", 30, 3), ("B", other_last_day, 3)]
+    text = "patient_id,procedure_date,joint,side,days_after,score\n" + "".join(
+        f"{p},2024-01-01,knee,left,{d},{s}\n" for p, d, s in rows
+    )
+    (tmp_path / "f.csv").write_text(text)
+    ev = None
+    if events:
+        ev = tmp_path / "ev.csv"
+        ev.write_text("patient_id,procedure_date,event,event_date\n" + events)
+    cohort = load_cohort(tmp_path / "f.csv", events=ev)
+    censored = derive_relief(cohort).iloc[0]
+    assert censored["event"] == "censored" and censored["upper_months"] == np.inf
+    r = derive_relief(cohort, ReliefDefinition(dropout="loss")).iloc[0]
+    lo, hi, event = expected
+    assert r["lower_months"] == pytest.approx(lo / M, abs=1e-12)
+    assert r["upper_months"] == pytest.approx(hi / M, abs=1e-12)
+    assert r["event"] == event

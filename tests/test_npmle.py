@@ -1,4 +1,4 @@
-"""Tests of the Turnbull NPMLE and its bootstrap (outcomes._npmle).
+"""Tests of the Turnbull NPMLE (outcomes._npmle).
 
 The reference values in tests/data/r_reference/ come from R's survival
 package (tests/r/npmle_reference.R); everything else is checked against
@@ -19,12 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lifelines import KaplanMeierFitter
 
-from outcomes._npmle import (
-    TurnbullFit,
-    turnbull,
-    turnbull_bootstrap,
-    turnbull_replicates,
-)
+from _intervals import endpoints, random_intervals
+from outcomes._npmle import TurnbullFit, turnbull
+from outcomes._resample import turnbull_replicates
 from outcomes.errors import InputError
 
 REFERENCE = Path(__file__).parent / "data" / "r_reference"
@@ -48,33 +45,6 @@ def containment(left: FloatArray, right: FloatArray, fit: TurnbullFit) -> FloatA
     point_inside = point & (lo < p) & (p <= hi)  # the point p in (l, r]
     exact_match = exact & point & (p == hi)  # the exact time itself
     return np.where(exact, exact_match, inside_interval | point_inside).astype(np.float64)
-
-
-def random_intervals(rng: np.random.Generator, n: int) -> tuple[FloatArray, FloatArray]:
-    """Intervals on a coarse grid (many ties), some exact and some right-censored."""
-    left = rng.integers(0, 8, n).astype(np.float64) / 2
-    width = rng.integers(0, 6, n).astype(np.float64) / 2
-    right = left + width
-    right[rng.random(n) < 0.2] = np.inf
-    return left, right
-
-
-def clinic_like(rng: np.random.Generator, n: int) -> tuple[FloatArray, FloatArray]:
-    """Visits at 0.5-24 months moved by up to a week, whole days, missed visits, drop-out."""
-    months = np.array([0.5, 1, 3, 6, 12, 18, 24])
-    visit = np.rint(months * DAYS_PER_MONTH + rng.uniform(-7, 7, (n, months.size)))
-    visit /= DAYS_PER_MONTH
-    seen = rng.random((n, months.size)) > 0.15
-    seen &= np.arange(months.size) < rng.integers(2, months.size + 1, n)[:, None]
-    event = rng.weibull(1.2, n) * 8.0
-    left = np.where(seen & (visit < event[:, None]), visit, 0.0).max(axis=1)
-    right = np.where(seen & (visit >= event[:, None]), visit, np.inf).min(axis=1)
-    return left, right
-
-
-def endpoints(left: FloatArray, right: FloatArray) -> FloatArray:
-    both = np.concatenate([left, right])
-    return np.unique(both[np.isfinite(both)])
 
 
 # --------------------------------------------------------------------------------------
@@ -276,74 +246,6 @@ def test_exact_and_right_censored_data_give_kaplan_meier(seed: int) -> None:
         np.where(observed, durations - eps, durations), np.where(observed, durations, np.inf)
     )
     np.testing.assert_allclose(narrow.survival(times), expected, rtol=0, atol=1e-8)
-
-
-# --------------------------------------------------------------------------------------
-# (e) Bootstrap
-# --------------------------------------------------------------------------------------
-
-
-def test_bootstrap_is_reproducible_and_valid() -> None:
-    left, right = clinic_like(np.random.default_rng(11), 400)
-    first = turnbull_bootstrap(left, right, n_boot=40, seed=5)
-    again = turnbull_bootstrap(left, right, n_boot=40, seed=5)
-    other = turnbull_bootstrap(left, right, n_boot=40, seed=6)
-    np.testing.assert_array_equal(first.masses, again.masses)
-    assert not np.allclose(first.masses, other.masses)
-
-    assert first.masses.shape == (40, first.point.mass.size)
-    assert first.n_boot == 40 and first.seed == 5
-    assert first.converged.all()
-    assert np.all(first.masses >= 0)
-    np.testing.assert_allclose(first.masses.sum(axis=1), 1.0, rtol=0, atol=1e-12)
-    np.testing.assert_array_equal(first.left, turnbull(left, right).left)
-
-    times = np.linspace(0, 25, 101)
-    curves = first.survival(times)
-    assert curves.shape == (40, times.size)
-    assert np.all(np.diff(curves, axis=1) <= 1e-12)
-    # the replicates scatter around the point estimate
-    point = first.point.survival(times)
-    assert np.abs(np.median(curves, axis=0) - point).max() < 0.1
-    assert curves.std(axis=0).max() > 0
-
-
-def test_replicate_with_unit_weights_is_the_point_fit() -> None:
-    left, right = clinic_like(np.random.default_rng(12), 300)
-    point = turnbull(left, right)
-    reps = turnbull_replicates(left, right, np.ones((2, left.size)), tol=1e-10, kkt_tol=1e-9)
-    times = endpoints(left, right)
-    for row in reps.survival(times):
-        np.testing.assert_allclose(row, point.survival(times), rtol=0, atol=1e-7)
-    np.testing.assert_allclose(reps.masses, np.tile(point.mass, (2, 1)), rtol=0, atol=1e-6)
-
-
-def test_replicate_equals_a_direct_fit_of_the_resample() -> None:
-    """Turnbull's lemma: the full-sample support serves every resample."""
-    rng = np.random.default_rng(13)
-    left, right = random_intervals(rng, 50)
-    counts = rng.multinomial(50, np.full(50, 1 / 50), size=3).astype(float)
-    reps = turnbull_replicates(left, right, counts, tol=1e-10, kkt_tol=1e-9)
-    assert reps.converged.all()
-    for k, c in enumerate(counts):
-        keep = c > 0
-        direct = turnbull(left[keep], right[keep], c[keep])
-        # compare where the resample identifies the curve: its own endpoints
-        times = endpoints(left[keep], right[keep])
-        np.testing.assert_allclose(
-            reps.survival(times)[k], direct.survival(times), rtol=0, atol=1e-6
-        )
-
-
-def test_bootstrap_frequency_weights_equal_expanded_rows() -> None:
-    rng = np.random.default_rng(14)
-    left, right = random_intervals(rng, 80)
-    pairs, counts = np.unique(np.column_stack([left, right]), axis=0, return_counts=True)
-    expanded = turnbull_bootstrap(left, right, n_boot=20, seed=3)
-    weighted = turnbull_bootstrap(pairs[:, 0], pairs[:, 1], counts, n_boot=20, seed=3)
-    np.testing.assert_allclose(expanded.masses, weighted.masses, rtol=0, atol=1e-9)
-    with pytest.raises(InputError, match="whole numbers"):
-        turnbull_bootstrap(left, right, np.full(80, 0.5), n_boot=2)
 
 
 # --------------------------------------------------------------------------------------

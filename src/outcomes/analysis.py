@@ -8,6 +8,7 @@ identifiers.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass, field
@@ -30,13 +31,12 @@ from outcomes.endpoints import (
     score_trajectory,
 )
 from outcomes.errors import OptionError
+from outcomes.grouptest import GroupTest, compare_groups
 from outcomes.mapping import FileMapping
 from outcomes.schema import Cohort, load_cohort
 from outcomes.survival import (
     DEFAULT_BOOT,
-    GroupTest,
     ReliefCurve,
-    compare_groups,
     cumulative_incidence,
     fit_km,
     fit_npmle,
@@ -86,6 +86,15 @@ class Analysis:
     competing : DataFrame
         Cumulative incidence of repeat procedure, surgery and death (competing
         events, Aalen-Johansen) among all procedures, at the landmarks.
+    regression : DataFrame or None
+        Time ratios of the accelerated failure time regression, with
+        ``covariates``.
+    dropout_curve : ReliefCurve or None
+        Sensitivity analysis for informative drop-out: the same estimator
+        with procedures whose follow-up stopped in relief counted as losing
+        it by their next scheduled visit (``ReliefDefinition(dropout="loss")``).
+    dropout_converted : int
+        Procedures that sensitivity analysis turned from censored into losses.
     """
 
     cohort: Cohort
@@ -101,6 +110,8 @@ class Analysis:
     group_test: GroupTest | None = None
     competing: pd.DataFrame | None = None
     regression: pd.DataFrame | None = None
+    dropout_curve: ReliefCurve | None = None
+    dropout_converted: int = 0
 
     @property
     def counts(self) -> dict[str, Any]:
@@ -232,6 +243,22 @@ class Analysis:
                 "family": self.curve.extra.get("family"),
                 "aic": _num(self.curve.extra.get("aic", math.nan)),
             }
+        if self.dropout_curve is not None:
+            out["sensitivity"] = {
+                "dropout_as_loss": {
+                    "description": (
+                        "procedures whose follow-up stopped while in relief, with no event "
+                        "ending it, counted as losing relief by their next scheduled visit"
+                    ),
+                    "procedures_changed": self.dropout_converted,
+                    "median_months": _median(self.dropout_curve),
+                    "relief_at": _relief_records(self.dropout_curve),
+                    "rmst": {
+                        "tau_months": self.dropout_curve.tau_months,
+                        **self.dropout_curve.rmst.to_dict(),
+                    },
+                }
+            }
         from outcomes.benchmark import benchmark_records, compare
 
         out["benchmarks"] = benchmark_records(compare(self))
@@ -245,19 +272,37 @@ class Analysis:
         return out
 
 
+def _relief_records(curve: ReliefCurve) -> list[dict[str, Any]]:
+    """``relief_at`` as JSON records; where S is not identified, its bounds too."""
+    out = []
+    for r in _records(curve.relief_at):
+        rec: dict[str, Any] = {
+            "months": _num(r["months"]),
+            "estimate": _num(r["estimate"]),
+            "lower": _num(r["lower"]),
+            "upper": _num(r["upper"]),
+        }
+        if "identified" in r and math.isfinite(float(r["estimate"])):
+            rec["identified"] = bool(r["identified"])
+            if not r["identified"]:
+                rec["bounds"] = [_num(r["bound_low"]), _num(r["bound_high"])]
+        if r["note"]:
+            rec["note"] = r["note"]
+        out.append(rec)
+    return out
+
+
+def _median(curve: ReliefCurve) -> dict[str, Any]:
+    out = curve.median.to_dict()
+    if curve.smooth is not None:
+        out["source"] = "smooth curve: " + curve.smooth.method
+    return out
+
+
 def _summaries(curve: ReliefCurve, rates: pd.DataFrame) -> dict[str, Any]:
     return {
-        "median_months": curve.median.to_dict(),
-        "relief_at": [
-            {
-                "months": _num(r["months"]),
-                "estimate": _num(r["estimate"]),
-                "lower": _num(r["lower"]),
-                "upper": _num(r["upper"]),
-                **({"note": r["note"]} if r["note"] else {}),
-            }
-            for r in _records(curve.relief_at)
-        ],
+        "median_months": _median(curve),
+        "relief_at": _relief_records(curve),
         "rmst": {"tau_months": curve.tau_months, **curve.rmst.to_dict()},
         "responder_rate_at": [
             {
@@ -314,6 +359,7 @@ def _fit(
         return fit_npmle(
             used["lower_months"],
             used["upper_months"],
+            cluster=used["patient"],
             landmarks_months=landmarks,
             tau_months=tau,
             n_boot=n_boot,
@@ -423,7 +469,10 @@ def analyze(
             )
         used = relief["excluded"].isna().to_numpy()
         test = compare_groups(
-            relief["lower_months"][used], relief["upper_months"][used], labels[used]
+            relief["lower_months"][used],
+            relief["upper_months"][used],
+            labels[used],
+            cluster=relief["patient"][used],
         )
     regression = None
     if covariates:
@@ -439,6 +488,11 @@ def analyze(
     ce = derive_competing_events(cohort)
     names = {code: name for name, code in COMPETING_EVENTS.items()}
     competing = cumulative_incidence(ce["months"], ce["cause"], names, landmarks_months=marks)
+    dropout_curve, converted = None, 0
+    if d.dropout == "censor" and method in ("npmle", "km"):
+        worst = derive_relief(cohort, dataclasses.replace(d, dropout="loss"))
+        converted = int(((worst["event"] == "loss") & (relief["event"] == "censored")).sum())
+        dropout_curve = _fit(worst, method, marks, tau_months, n_boot, seed)
     return Analysis(
         cohort,
         d,
@@ -453,4 +507,6 @@ def analyze(
         test,
         competing,
         regression,
+        dropout_curve,
+        converted,
     )

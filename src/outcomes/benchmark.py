@@ -130,8 +130,6 @@ def compare(
     techniques = _counts(analysis.relief, "technique")
     joint_sel = {joint.strip().lower()} if joint else set(joints)
     tech_sel = {technique} if technique else set(techniques)
-    days = analysis.cohort.assessments["days_after"]
-    last_visit = float(days.max()) / DAYS_PER_MONTH if len(days) else 0.0
     rates: dict[float, tuple[int, int, float, float, float]] = {}
 
     def rate_at(months: float) -> tuple[int, int, float, float, float]:
@@ -158,7 +156,7 @@ def compare(
         measure = str(ref["measure"])
         months = _float(ref["months"])
         if measure == "responder_rate":
-            row = _responder_row(ref, analysis, rate_at, last_visit, caveats)
+            row = _responder_row(ref, analysis, rate_at, caveats)
         elif measure == "relief_probability":
             row = _probability_row(ref, analysis, caveats)
         elif measure in DURATIONS:
@@ -376,10 +374,12 @@ def _relief_at(curve: ReliefCurve, months: float) -> tuple[float, float, float]:
     """Probability that relief lasts beyond ``months``, with its 95% CI (NaN beyond follow-up).
 
     The curve's landmark estimate where ``months`` is a landmark; otherwise
-    the curve and its pointwise band evaluated there (linear between knots,
-    or a step function for Kaplan-Meier).
+    the curve and its pointwise band evaluated at the same whole day (linear
+    between knots, or a step function for Kaplan-Meier).
     """
-    if not months <= curve.identified_until:
+    from outcomes.survival import landmark_months
+
+    if not curve.covers(months):
         return _NAN, _NAN, _NAN
     at = curve.relief_at
     hit = at[np.isclose(at["months"].to_numpy(dtype=float), months)]
@@ -387,14 +387,23 @@ def _relief_at(curve: ReliefCurve, months: float) -> tuple[float, float, float]:
         r = hit.iloc[0]
         return float(r["estimate"]), float(r["lower"]), float(r["upper"])
     t = np.asarray(curve.times, dtype=float)
+    x = float(landmark_months(months, whole_day=curve.whole_day))
 
     def value(y: np.ndarray) -> float:
         y = np.asarray(y, dtype=float)
         if curve.step:
-            return float(y[max(int(np.searchsorted(t, months, side="right")) - 1, 0)])
-        return float(np.interp(months, t, y))
+            return float(y[max(int(np.searchsorted(t, x, side="right")) - 1, 0)])
+        return float(np.interp(x, t, y))
 
     return value(curve.survival), value(curve.lower), value(curve.upper)
+
+
+def _followup(curve: ReliefCurve) -> str:
+    """The last follow-up in words: "23.98 months (day 730)"."""
+    until = curve.identified_until
+    if curve.whole_day:
+        return f"{until:.2f} months (day {round(until * DAYS_PER_MONTH)})"
+    return f"{until:g} months"
 
 
 def _population(d: ReliefDefinition) -> str:
@@ -437,7 +446,6 @@ def _responder_row(
     ref: dict[str, Any],
     analysis: Analysis,
     rate_at: Callable[[float], tuple[int, int, float, float, float]],
-    last_visit: float,
     caveats: list[str],
 ) -> dict[str, Any]:
     out = _empty_row()
@@ -449,13 +457,11 @@ def _responder_row(
     out.update(zip(_PROBABILITY_KEYS, relief, strict=True))
     assessed, k, rate, lo, hi = rate_at(months)
     w_lo, w_hi = 0.75 * months, 1.25 * months
-    if assessed == 0 or last_visit < months:
-        why = []
-        if assessed == 0:
-            why.append(f"no cohort visits near {months:g} months ({w_lo:.1f}-{w_hi:.1f} months)")
-        if last_visit < months:
-            why.append(f"the cohort's last visit was at {last_visit:.1f} months")
-        out["main"] = "Cannot compare: " + " and ".join(why) + "."
+    if assessed == 0:
+        out["main"] = (
+            f"Cannot compare: no cohort visits near {months:g} months ({w_lo:.1f}-{w_hi:.1f} "
+            "months)."
+        )
         return out
     out.update(cohort_value=rate, cohort_lower=lo, cohort_upper=hi, cohort_n=assessed)
     counts = _reference_counts(ref)
@@ -526,8 +532,8 @@ def _probability_row(ref: dict[str, Any], analysis: Analysis, caveats: list[str]
     out.update(zip(_PROBABILITY_KEYS, (est, lo, hi), strict=True))
     if not math.isfinite(est):
         out["main"] = (
-            f"Cannot compare: the cohort's relief curve ends at {curve.identified_until:.1f} "
-            f"months (its last follow-up), before {months:g} months."
+            f"Cannot compare: the cohort's relief curve ends at its last follow-up, "
+            f"{_followup(curve)}, before {months:g} months."
         )
         return out
     out.update(cohort_value=est, cohort_lower=lo, cohort_upper=hi, cohort_n=curve.n)
@@ -575,13 +581,13 @@ def _duration_row(ref: dict[str, Any], curve: ReliefCurve, who: str) -> dict[str
     if not math.isfinite(est.estimate):
         if mean:
             why = (
-                f"the cohort's relief curve ends at {curve.identified_until:.1f} months, before "
+                f"the cohort's relief curve ends at {_followup(curve)}, before "
                 f"the {tau:g}-month horizon of its restricted mean"
             )
         else:
             why = (
                 "the cohort's median duration of relief was not reached (more than half still "
-                f"had relief at the end of follow-up, {curve.identified_until:.1f} months)"
+                f"had relief at the end of follow-up, {_followup(curve)})"
             )
         out["main"] = f"Cannot compare: {why}."
         return out
@@ -628,12 +634,12 @@ def _qualitative_row(ref: dict[str, Any], analysis: Analysis) -> dict[str, Any]:
     if math.isfinite(relief[0]):
         reach = (
             f"The cohort's relief curve reaches {months:g} months (follow-up to "
-            f"{curve.identified_until:.1f} months): an estimated {_pct_ci(*relief)} of "
+            f"{_followup(curve)}): an estimated {_pct_ci(*relief)} of "
             f"{_population(analysis.definition)} still had relief at {months:g} months."
         )
     else:
         reach = (
-            f"The cohort's relief curve ends at {curve.identified_until:.1f} months, before "
+            f"The cohort's relief curve ends at {_followup(curve)}, before "
             f"{months:g} months, so relief lasting {months:g} months could not be compared."
         )
     out["main"] = f"Statement, no figure: {statement} {reach}"

@@ -851,6 +851,9 @@ def simulate_intervals(
     jitter: float = 0.1,
     p_missed: float = 0.15,
     dropout_per_year: float = 0.1,
+    p_bilateral: float = 0.0,
+    p_repeat: float = 0.0,
+    correlation: float = 0.0,
     seed: int = 0,
 ) -> pd.DataFrame:
     """Interval-censored durations from a known Weibull truth and a visit schedule.
@@ -862,15 +865,34 @@ def simulate_intervals(
     (last attended visit before T, first attended visit at or after T]; with no
     visit after T it is right-censored at the last visit before T.
 
+    With ``p_bilateral``, ``p_repeat`` or ``correlation`` set, procedures are
+    grouped into patients: each patient has a first procedure, a second knee
+    treated the same day with probability ``p_bilateral`` (same visit days,
+    missed visits and drop-out as the first: one attendance for both) and a
+    repeat procedure with probability ``p_repeat`` (its own visits). Durations
+    of one patient's procedures share a patient effect: ``T = F^-1(Phi(Z))``
+    with ``Z = sqrt(rho) U + sqrt(1 - rho) e`` (a Gaussian copula,
+    ``rho = correlation``; each ``T`` is still Weibull). ``n`` counts
+    procedures; the last patient may lose procedures to make it exact.
+
     Returns
     -------
     DataFrame
-        ``lower_months``, ``upper_months`` (inf when censored), ``true_months``
-        and ``visit_found_months`` (the visit that found the loss, as the naive
-        Kaplan-Meier approach dates it; the censoring visit otherwise).
+        ``lower_months``, ``upper_months`` (inf when censored), ``true_months``,
+        ``visit_found_months`` (the visit that found the loss, as the naive
+        Kaplan-Meier approach dates it; the censoring visit otherwise) and
+        ``patient`` (0, 1, ...; one per row unless clustered).
     """
     rng = np.random.default_rng(seed)
-    true = scale_months * rng.weibull(shape, n)
+    clustered = p_bilateral > 0 or p_repeat > 0 or correlation > 0
+    if not clustered:
+        true = scale_months * rng.weibull(shape, n)
+        patient = np.arange(n)
+        copy_of = np.arange(n)
+    else:
+        true, patient, copy_of = _clustered_durations(
+            rng, n, shape, scale_months, p_bilateral, p_repeat, correlation
+        )
     nominal = np.round(np.asarray(visits_months, dtype=float) * _DAYS_PER_MONTH)
     days = np.round(nominal * (1 + rng.uniform(-jitter, jitter, (n, nominal.size))))
     months = days / _DAYS_PER_MONTH
@@ -878,6 +900,8 @@ def simulate_intervals(
         rng.exponential(12.0 / dropout_per_year, n) if dropout_per_year > 0 else np.full(n, np.inf)
     )
     attended = (rng.random((n, nominal.size)) >= p_missed) & (months <= dropout[:, None])
+    # a second knee treated the same day shares the first one's attendances
+    months, attended = months[copy_of], attended[copy_of]
     before = attended & (months < true[:, None])
     after = attended & (months >= true[:, None])
     lower = np.where(before, months, 0.0).max(axis=1)
@@ -888,5 +912,40 @@ def simulate_intervals(
             "upper_months": upper,
             "true_months": true,
             "visit_found_months": np.where(np.isfinite(upper), upper, lower),
+            "patient": patient,
         }
     )
+
+
+def _clustered_durations(
+    rng: np.random.Generator,
+    n: int,
+    shape: float,
+    scale_months: float,
+    p_bilateral: float,
+    p_repeat: float,
+    correlation: float,
+) -> tuple[Array, Array, Array]:
+    """Weibull durations of ``n`` procedures grouped into patients (see simulate_intervals).
+
+    Returns the durations, each procedure's patient and, for a same-day second
+    knee, the row whose visits it shares (its own row otherwise).
+    """
+    from scipy.special import log_ndtr
+
+    if not 0 <= correlation < 1:
+        raise ValueError(f"correlation must be in [0, 1), got {correlation}")
+    bilateral = rng.random(n) < p_bilateral  # per patient; at most n patients needed
+    repeat = rng.random(n) < p_repeat
+    per_patient = 1 + bilateral.astype(int) + repeat.astype(int)
+    n_pat = int(np.searchsorted(np.cumsum(per_patient), n)) + 1
+    per_patient = per_patient[:n_pat]
+    patient = np.repeat(np.arange(n_pat), per_patient)[:n]
+    first = np.r_[True, patient[1:] != patient[:-1]]
+    rank = np.arange(n) - np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    second_knee = (rank == 1) & bilateral[patient]
+    copy_of = np.where(second_knee, np.arange(n) - 1, np.arange(n))
+    u = rng.standard_normal(n_pat)[patient]
+    z = np.sqrt(correlation) * u + np.sqrt(1 - correlation) * rng.standard_normal(n)
+    true = scale_months * (-log_ndtr(-z)) ** (1 / shape)  # F^-1(Phi(z)), Weibull
+    return true, patient, copy_of

@@ -17,7 +17,7 @@ import pandas as pd
 
 from outcomes._binomial import wilson
 from outcomes.errors import OptionError
-from outcomes.io import DAYS_PER_MONTH
+from outcomes.io import DAYS_PER_MONTH, whole_days
 from outcomes.schema import Cohort
 
 __all__ = [
@@ -78,6 +78,19 @@ class ReliefDefinition:
         "all": non-responders count as losing relief in (0, first assessment].
     instrument : str or None
         Instrument to analyse; None uses the cohort's most frequent one.
+    dropout : {"censor", "loss"}
+        A procedure whose follow-up stopped while in relief, with no event
+        ending it (surgery, death, withdrawal, repeat procedure), is censored
+        at its last visit ("censor", default: drop-out unrelated to relief).
+        "loss", a sensitivity analysis for informative drop-out (patients
+        whose pain returns often stop coming): it lost relief by its next
+        scheduled visit, unless that visit was not yet due at the data cut
+        (the last date in the data) or the schedule had ended.
+    schedule_months : tuple of float
+        The scheduled follow-up visits, months since the procedure, for
+        ``dropout="loss"``. A last visit belongs to the scheduled visit
+        nearest to it in ratio (day 100 is the 3-month visit, day 170 the
+        6-month one). Default 1, 3, 6, 12, 18 and 24 months.
     """
 
     percent_reduction: float | None = 50.0
@@ -89,6 +102,8 @@ class ReliefDefinition:
     repeat_procedure_is_loss: bool = True
     population: Literal["responders", "all"] = "responders"
     instrument: str | None = None
+    dropout: Literal["censor", "loss"] = "censor"
+    schedule_months: tuple[float, ...] = (1.0, 3.0, 6.0, 12.0, 18.0, 24.0)
 
     def __post_init__(self) -> None:
         if self.percent_reduction is None and self.absolute_reduction is None:
@@ -107,6 +122,14 @@ class ReliefDefinition:
             raise OptionError(f"confirm must be >= 1, got {self.confirm}")
         if self.baseline_window_days < 0 or self.flare_window_days < 1:
             raise OptionError("baseline_window_days must be >= 0 and flare_window_days >= 1")
+        if self.dropout not in ("censor", "loss"):
+            raise OptionError(f'dropout must be "censor" or "loss", got {self.dropout!r}')
+        sched = tuple(float(m) for m in self.schedule_months)
+        if not sched or any(m <= 0 for m in sched) or list(sched) != sorted(set(sched)):
+            raise OptionError(
+                f"schedule_months must be increasing and positive, got {self.schedule_months}"
+            )
+        object.__setattr__(self, "schedule_months", sched)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -134,13 +157,23 @@ class ReliefDefinition:
             if self.repeat_procedure_is_loss
             else "A repeat procedure censors follow-up."
         )
+        dropout = ""
+        if self.dropout == "loss":
+            *head, tail = (f"{m:g}" for m in self.schedule_months)
+            visits = f"{', '.join(head)} and {tail}" if head else tail
+            dropout = (
+                " Sensitivity analysis for informative drop-out: a procedure whose follow-up "
+                "stopped while in relief, with no event ending it, counts as losing relief by its "
+                f"next scheduled visit (visits at {visits} months) if that visit was due by the "
+                "last date in the data."
+            )
         return (
             f"Relief: {thresholds}. Baseline: the latest score from {self.baseline_window_days} "
             f"days before the procedure to the procedure day. Scores in the first "
             f"{self.flare_window_days} days are ignored (post-procedure flare). Loss of relief: "
             f"{confirm}, dated between it and the previous assessment; duration {pop}. "
             f"{repeat} Surgery, death and withdrawal censor follow-up at the last assessment "
-            "before them. Months are days / 30.4375."
+            f"before them.{dropout} Months are days / 30.4375."
         )
 
 
@@ -301,6 +334,11 @@ def derive_relief(cohort: Cohort, definition: ReliefDefinition | None = None) ->
         event = np.where(nonresp, "loss", event)
         censor = _choose(~nonresp, censor)
 
+    if d.dropout == "loss":
+        lower, upper, event, censor = _dropout_as_loss(
+            cohort, d, out, np.asarray(lower, float), np.asarray(upper, float), event, censor
+        )
+
     excluded = np.full(n, None, dtype=object)
     no_follow = first_day.isna().to_numpy()
     excluded[no_follow] = "no_followup"
@@ -323,6 +361,42 @@ def derive_relief(cohort: Cohort, definition: ReliefDefinition | None = None) ->
     out.attrs["definition"] = d.to_dict()
     out.attrs["instrument"] = ar.attrs["instrument"]
     return out
+
+
+def _dropout_as_loss(
+    cohort: Cohort,
+    d: ReliefDefinition,
+    procedures: pd.DataFrame,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    event: np.ndarray,
+    censor: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Intervals (days) with drop-out in relief counted as loss by the next scheduled visit."""
+    schedule = whole_days(np.asarray(d.schedule_months)).astype(float)
+    dropped = (event == "censored") & (censor == "end_of_followup") & np.isfinite(lower)
+    dropped &= lower > 0
+    last = np.where(dropped, lower, schedule[0])
+    slot = np.argmin(np.abs(np.log(last[:, None] / schedule[None, :])), axis=1)
+    nxt = slot + 1
+    has_next = nxt < schedule.size
+    next_day = np.where(has_next, schedule[np.minimum(nxt, schedule.size - 1)], np.inf)
+    # the data cut: the last date anywhere in the data
+    a = cohort.assessments
+    start = procedures["procedure_date"]
+    a_dates = start.reindex(a["procedure"]).to_numpy() + pd.to_timedelta(
+        a["days_after"].to_numpy(), unit="D"
+    )
+    cut = max(pd.Series(a_dates).max(), cohort.events["event_date"].max())
+    if pd.isna(cut):
+        cut = pd.Series(a_dates).max()
+    days_to_cut = (pd.Timestamp(cut) - start).dt.days.to_numpy(dtype=float)
+    due = next_day <= days_to_cut
+    convert = dropped & has_next & due & (next_day > last)
+    upper = np.where(convert, next_day, upper)
+    event = np.where(convert, "loss", event)
+    censor = _choose(~convert, censor)
+    return lower, upper, event, censor
 
 
 def _choose(condition: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -351,7 +425,8 @@ def landmark_assessments(
 
     Among a procedure's assessments after the flare window (with a baseline;
     see :func:`assessment_relief`) within +-``window`` (a fraction) of the
-    landmark, the nearest one (the earlier one on a tie).
+    landmark's day (:func:`outcomes.io.whole_days`: 12 months is day 365), the
+    nearest one (the earlier one on a tie).
 
     Returns
     -------
@@ -363,7 +438,7 @@ def landmark_assessments(
     days = ar["days_after"].to_numpy().astype(float)
     frames = []
     for months in landmarks_months:  # one vectorised pass per landmark (a handful)
-        target = float(months) * DAYS_PER_MONTH
+        target = float(whole_days(months))
         inside = np.abs(days - target) <= window * target
         cand = ar[inside].assign(dist=np.abs(days[inside] - target))
         nearest = cand.sort_values(["procedure", "dist", "days_after"], kind="stable")
@@ -450,7 +525,7 @@ def score_trajectory(
     for months in visits_months:  # one vectorised pass per visit (a handful)
         if months <= 0:
             continue
-        target = float(months) * DAYS_PER_MONTH
+        target = float(whole_days(months))
         inside = (np.abs(days - target) <= window * target) & (days > 0)
         cand = a[inside].assign(dist=np.abs(days[inside] - target))
         nearest = cand.sort_values(["procedure", "dist", "days_after"], kind="stable")

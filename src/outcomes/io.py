@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from outcomes.errors import InputError, MissingFileError
@@ -27,10 +28,25 @@ __all__ = [
     "read_events",
     "read_followup",
     "visit_days",
+    "whole_days",
 ]
 
 #: Days in an average month (365.25 / 12); months = days / DAYS_PER_MONTH everywhere.
 DAYS_PER_MONTH = 30.4375
+
+
+def whole_days(months: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """The whole days in ``months`` months: ``floor(months * 30.4375)``.
+
+    The one rule by which a time in months (a landmark, a visit label, the
+    horizon of a restricted mean) becomes a day since the procedure: 3 months
+    is day 91, 6 months day 182, 12 months day 365, 18 months day 547 and 24
+    months day 730, so that a visit on day 730 counts as two years.
+    """
+    m = np.asarray(months, dtype=np.float64)
+    # the tolerance keeps days / 30.4375 * 30.4375 on its day despite rounding
+    return np.floor(m * DAYS_PER_MONTH + 1e-6).astype(np.int64)
+
 
 ROW = "_row"  # source row number, as a spreadsheet shows it
 SCORE_COL = "_score_col"  # the file's own name of the column a score came from
@@ -108,12 +124,14 @@ class RawTable:
 def visit_days(visit: str) -> int:
     """Nominal day of a visit label: ``baseline`` is 0, ``2w`` 14, ``3m`` 91.
 
-    Months are 30.4375 days; halves round up (24m is day 731).
+    Months become whole days by :func:`whole_days` (6m is day 182, 24m day 730).
     """
     if visit == "baseline":
         return 0
     n, unit = float(visit[:-1]), visit[-1]
-    return int(np.floor(n * {"d": 1.0, "w": 7.0, "m": DAYS_PER_MONTH}[unit] + 0.5))
+    if unit == "m":
+        return int(whole_days(n))
+    return int(np.floor(n * {"d": 1.0, "w": 7.0}[unit] + 0.5))
 
 
 def _read_bytes(path: Path) -> bytes:

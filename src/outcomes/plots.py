@@ -173,30 +173,73 @@ def _draw_curve(
     ax: Axes, curve: ReliefCurve, colour: str, label: str, band: bool, band_alpha: float
 ) -> None:
     t, s = curve.times, curve.survival
-    drawstyle = "steps-post" if curve.step else "default"
-    if band:
+    if curve.step or len(curve.unidentified) == 0:
+        if band:
+            ax.fill_between(
+                t,
+                curve.lower,
+                curve.upper,
+                step="post" if curve.step else None,
+                color=colour,
+                alpha=band_alpha,
+                linewidth=0,
+            )
+        ax.plot(
+            t, s, drawstyle="steps-post" if curve.step else "default", color=colour, label=label
+        )
+        return
+    # NPMLE: a thin line where it is identified (flat between Turnbull intervals,
+    # and any drop at an exact time); a box over each Turnbull interval, spanning
+    # the values the curve may take there, since the data cannot say when in it
+    # relief was lost. Over it the smooth curve with its band, when there is one.
+    smooth = curve.smooth
+    breaks = np.flatnonzero((np.diff(t) > 0) & (np.diff(s) != 0)) + 1
+
+    def broken(y: np.ndarray) -> np.ndarray:
+        return np.insert(np.asarray(y, dtype=float), breaks, np.nan)
+
+    if band and smooth is None:
         ax.fill_between(
-            t,
-            curve.lower,
-            curve.upper,
-            step="post" if curve.step else None,
+            broken(t),
+            broken(curve.lower),
+            broken(curve.upper),
             color=colour,
             alpha=band_alpha,
             linewidth=0,
         )
-    if curve.step or len(curve.unidentified) == 0:
-        ax.plot(t, s, drawstyle=drawstyle, color=colour, label=label)
-        return
-    # NPMLE: solid where identified (between Turnbull intervals, S is flat),
-    # faint across the intervals where the data cannot say when relief was lost.
-    ax.plot(t, s, color=colour, alpha=0.5, linewidth=0.5 * mpl.rcParams["lines.linewidth"])
+    width = mpl.rcParams["lines.linewidth"] * (0.5 if smooth is not None else 1.0)
+    ax.plot(
+        broken(t),
+        broken(s),
+        color=colour,
+        linewidth=width,
+        alpha=0.8 if smooth is not None else 1.0,
+        label=None if smooth is not None else label,
+    )
     q, p = curve.unidentified[:, 0], curve.unidentified[:, 1]
-    level = np.interp(p, t, s)
-    starts = np.r_[0.0, p]
-    ends = np.r_[q, curve.identified_until]
-    levels = np.r_[1.0, level]
-    keep = ends > starts
-    ax.hlines(levels[keep], starts[keep], ends[keep], colors=colour, label=label)
+    finite = np.isfinite(p)
+    top, bottom = np.interp(q[finite], t, s), np.interp(p[finite], t, s)
+    ax.bar(
+        q[finite],
+        top - bottom,
+        width=p[finite] - q[finite],
+        bottom=bottom,
+        align="edge",
+        color=colour,
+        alpha=0.25,
+        linewidth=0,
+    )
+    if smooth is not None:
+        if band:
+            ax.fill_between(
+                smooth.times,
+                smooth.lower,
+                smooth.upper,
+                color=colour,
+                alpha=band_alpha,
+                linewidth=0,
+            )
+        ax.plot(smooth.times, smooth.survival, color=colour, label=label)
 
 
 def _reference_points(ax: Axes, refs: pd.DataFrame, until: float) -> None:
@@ -249,10 +292,12 @@ def relief_curves(
 ) -> Figure:
     """Probability that relief lasts beyond t, one curve per group, with a risk table.
 
-    The NPMLE is drawn solid where it is identified and faintly across the
-    Turnbull intervals (where the data cannot say when relief was lost),
-    with its 95% CI band. Under it, a KMunicate-style table (Morris et al.,
-    BMJ Open 2019): at risk, lost and censored per group at the x ticks
+    For the NPMLE: the smooth curve (which gives the median) with its 95%
+    band, over the NPMLE itself as a thin line where it is identified and a
+    light box over each Turnbull interval, where the data cannot say when
+    relief was lost (the box spans the values the curve may take there).
+    Under it, a KMunicate-style table (Morris et al., BMJ Open 2019): at
+    risk, lost and censored per group at the x ticks
     (:meth:`Analysis.risk_table`).
 
     Parameters

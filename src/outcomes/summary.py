@@ -70,19 +70,36 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _curve_lines(curve: ReliefCurve, rates: pd.DataFrame) -> list[str]:
+    smooth = " (smooth curve)" if curve.smooth is not None else ""
     lines = [
-        f"Median duration of relief:   {format_estimate(curve.median)}",
+        f"Median duration of relief{smooth}:   {format_estimate(curve.median)}",
         f"Mean relief up to {curve.tau_months:g} months:  {format_estimate(curve.rmst)}",
         "",
         "Probability that relief lasts beyond:",
         f"  {'months':>6}  {'estimate':>8}  95% CI",
     ]
+    unidentified = False
     for r in _records(curve.relief_at):
         if math.isfinite(float(r["estimate"])):
             ci = f"{_pct(float(r['lower']))}-{_pct(float(r['upper']))}"
-            lines.append(f"  {float(r['months']):>6g}  {_pct(float(r['estimate'])):>8}  {ci}")
+            mark = ""
+            if not r.get("identified", True):
+                unidentified = True
+                bounds = f"{_pct(float(r['bound_low']))}-{_pct(float(r['bound_high']))}"
+                mark = f"  * the data allow {bounds}"
+            lines.append(f"  {float(r['months']):>6g}  {_pct(float(r['estimate'])):>8}  {ci}{mark}")
         else:
             lines.append(f"  {float(r['months']):>6g}  {'-':>8}  {r['note']}")
+    if unidentified:
+        lines.append(
+            "  * relief was lost somewhere between two visits around this time, and the data "
+            "cannot say when: the value shown spreads that loss evenly between them."
+        )
+    if smooth:
+        lines.append(
+            "  (Probabilities: the NPMLE, which follows the visits. Median: the smooth curve, "
+            "since between visits the NPMLE cannot say where relief falls to one half.)"
+        )
     lines += [
         "",
         "Responders at each visit (among procedures assessed then, as papers report):",
@@ -214,13 +231,33 @@ def methods_paragraph(analysis: Analysis) -> str:
             "Because loss of relief is only observed at follow-up visits, durations were "
             "treated as interval-censored between the last visit with relief and the first "
             "visit without it, and the survival function of relief duration was estimated by "
-            "the nonparametric maximum likelihood estimator (Turnbull), drawn linearly between "
-            "its support intervals. 95% confidence intervals came from a nonparametric "
-            f"bootstrap over procedures ({a.curve.n_boot} resamples, seed {a.seed}): "
-            "logit-normal for probabilities and percentile intervals for the median; the "
-            "restricted mean's interval is normal with a delete-a-group jackknife standard "
-            "error (100 random groups)."
+            "the nonparametric maximum likelihood estimator (Turnbull); where it is not unique "
+            "(within an interval between visits that holds a loss) the value shown spreads "
+            "that loss evenly across the interval and the range the data allow is reported. "
+            "Time points were compared in whole days (24 months = day 730). 95% confidence "
+            "intervals came from a nonparametric bootstrap over patients, each drawn with all "
+            f"their procedures ({a.curve.n_boot} resamples, seed {a.seed}), logit-normal for "
+            "probabilities; the restricted mean's interval is normal with a delete-a-group "
+            "jackknife standard error (100 random groups of patients). The median duration "
+            "of relief was read from a smooth estimate of the curve: Royston-Parmar splines "
+            "of the log cumulative hazard in log time (a Weibull curve, and one with an "
+            "interior knot at the median of the visits that bracket a loss of relief) "
+            "averaged with Akaike weights, with a model-averaged tail-area 95% confidence "
+            "interval from patient-level (cluster-robust) variances."
         )
+        if a.by is not None:
+            estimator += (
+                " Groups were compared with a log-rank test for interval-censored data whose "
+                "variance counts each patient once (cluster-robust) when patients had several "
+                "procedures."
+            )
+        if a.dropout_curve is not None:
+            estimator += (
+                " In a sensitivity analysis for informative drop-out, procedures whose follow-up "
+                "stopped while in relief, with no event ending it, were counted as losing relief "
+                f"by their next scheduled visit ({a.dropout_converted} procedures); the median "
+                f"was then {format_estimate(a.dropout_curve.median)}."
+            )
     elif a.method == "km":
         estimator = (
             "Relief duration was estimated with the Kaplan-Meier method, dating loss of "

@@ -1,14 +1,24 @@
 """How long relief lasts: survival curves of relief duration, with summaries.
 
 The default estimator is the Turnbull NPMLE for interval-censored durations
-(:mod:`outcomes._npmle`), with a nonparametric bootstrap over procedures for
-confidence intervals. All times are months since the procedure.
+(:mod:`outcomes._npmle`), with a bootstrap over patients for confidence
+intervals (:mod:`outcomes._resample`). All times are months since the
+procedure.
 
 The NPMLE says how much probability of losing relief lies in each Turnbull
-interval, not where inside it. The curve reported joins the NPMLE's exact
-values at the right ends of those intervals linearly (loss spread evenly
-between the visits where it was found); beyond the last follow-up nothing is
-estimated.
+interval, not where inside it. Outside those intervals it is unique
+("identified") and every value reported is the NPMLE's own: the curve is flat
+between them. Inside one, the value shown spreads the interval's probability
+evenly across it (the curve is linear there), and the range the data allow is
+reported beside it. Landmarks in months are evaluated at whole days
+(:func:`outcomes.io.whole_days`: 24 months is day 730); nothing is estimated
+beyond the last follow-up.
+
+Which estimate each output shows: the relief probabilities at landmarks, the
+restricted mean and the risk table come from the NPMLE; the median comes from
+the smooth curve (:mod:`outcomes._spline`, Royston-Parmar splines averaged
+with Akaike weights), because between clusters of visits the NPMLE cannot say
+where the curve crosses one half, and figures draw both.
 """
 
 from __future__ import annotations
@@ -21,23 +31,26 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from outcomes import _npmle
+from outcomes import _npmle, _resample, _spline
+from outcomes.errors import InputError
+from outcomes.io import DAYS_PER_MONTH, whole_days
 
 __all__ = [
     "Estimate",
-    "GroupTest",
     "ReliefCurve",
-    "compare_groups",
+    "SmoothCurve",
     "cumulative_incidence",
     "fit_km",
     "fit_npmle",
-    "logrank_scores",
+    "landmark_months",
     "risk_table",
 ]
 
 DEFAULT_BOOT = 200
 #: Groups of the delete-a-group jackknife behind the restricted mean's interval.
 JACKKNIFE_GROUPS = 100
+#: Slack when comparing times in months that come from whole days.
+_EPS = 1e-9
 
 
 @dataclass(frozen=True)
@@ -45,7 +58,8 @@ class Estimate:
     """A number with its confidence interval.
 
     ``note`` says why a value is missing ("not reached", "beyond follow-up")
-    or how it was obtained ("extrapolated").
+    or how it was obtained ("extrapolated"). A limit that is not reached
+    within follow-up is ``inf``.
     """
 
     estimate: float
@@ -72,6 +86,45 @@ def _json(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
 
 
+def landmark_months(months: npt.ArrayLike, *, whole_day: bool = True) -> np.ndarray:
+    """The time, in months, at which a landmark of ``months`` is evaluated.
+
+    With ``whole_day`` (times are days / 30.4375), the landmark's whole day
+    (:func:`outcomes.io.whole_days`) in months: 24 months is day 730, 730 /
+    30.4375 = 23.984 months. Otherwise ``months`` itself.
+    """
+    m = np.asarray(months, dtype=float)
+    if not whole_day:
+        return m
+    out: np.ndarray = whole_days(m) / DAYS_PER_MONTH
+    return out
+
+
+#: Points at which the smooth curve is tabulated for figures.
+SMOOTH_POINTS = 241
+
+
+@dataclass(frozen=True, eq=False)
+class SmoothCurve:
+    """The smooth relief curve, tabulated for figures.
+
+    Attributes
+    ----------
+    times : ndarray
+        Months from 0 to the last visit.
+    survival, lower, upper : ndarray
+        The curve and its pointwise 95% band there.
+    method : str
+        What the curve is, in words.
+    """
+
+    times: np.ndarray
+    survival: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    method: str
+
+
 @dataclass(frozen=True, eq=False)
 class ReliefCurve:
     """Estimated probability that relief lasts beyond t, with summaries.
@@ -79,14 +132,17 @@ class ReliefCurve:
     Attributes
     ----------
     method : str
-        ``"npmle"`` (Turnbull, default) or ``"km"`` (naive Kaplan-Meier).
+        ``"npmle"`` (Turnbull, default) or ``"km"`` (naive Kaplan-Meier), or
+        a parametric family.
     times, survival, lower, upper : ndarray
         The curve and its pointwise confidence band at knots, months from 0.
-        Between knots the NPMLE is linear (``step=False``); Kaplan-Meier is a
-        right-continuous step function (``step=True``).
+        Between knots the NPMLE is linear (``step=False``): flat between
+        Turnbull intervals, linear across each (a knot may repeat where a
+        point mass drops the curve). Kaplan-Meier is a right-continuous step
+        function (``step=True``).
     unidentified : ndarray, shape (k, 2)
         Turnbull intervals holding probability mass, in months: where the
-        data cannot say when relief was lost (drawn faintly in plots).
+        data cannot say when relief was lost.
     identified_until : float
         Last follow-up time, months: nothing is estimated beyond it.
     n, n_events : int
@@ -95,13 +151,24 @@ class ReliefCurve:
         Bootstrap resamples behind the intervals (0 for analytic intervals).
     conf_level : float
     relief_at : DataFrame
-        ``months``, ``estimate``, ``lower``, ``upper``, ``note`` at each landmark.
+        At each landmark: ``months``, ``estimate``, ``lower``, ``upper``,
+        ``note``, and for the NPMLE ``identified`` (bool) with ``bound_low``
+        and ``bound_high``, the smallest and largest value the data allow
+        (equal to ``estimate`` where identified).
     median : Estimate
         Median duration of relief, months ("not reached" when the curve
-        stays above 0.5).
+        stays above 0.5). For the NPMLE, read off the smooth curve.
     rmst : Estimate
         Restricted mean duration of relief up to ``tau_months``, months.
     tau_months : float
+    smooth : SmoothCurve or None
+        The smooth curve behind the NPMLE's median (None for other methods
+        or when it cannot be fitted).
+    n_clusters : int
+        Patients behind the intervals (the unit of resampling); equals ``n``
+        when each procedure was its own.
+    whole_day : bool
+        Landmarks are evaluated at whole days (see :func:`landmark_months`).
     """
 
     method: str
@@ -121,35 +188,54 @@ class ReliefCurve:
     rmst: Estimate
     tau_months: float
     extra: dict[str, Any] = field(default_factory=dict)
+    n_clusters: int = 0
+    whole_day: bool = True
+    smooth: SmoothCurve | None = None
+
+    def covers(self, months: float) -> bool:
+        """Whether follow-up reaches the landmark ``months`` (compared in whole days)."""
+        t = float(landmark_months(months, whole_day=self.whole_day))
+        return t <= self.identified_until + _EPS
 
 
 # --------------------------------------------------------------------------- #
-# the reported NPMLE curve: linear between support points, many replicates at once
+# the reported NPMLE curve, for the point fit and many replicates at once
 
 
-def _support_curve(fit: _npmle.TurnbullFit, masses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Knots (months) and S at the knots for each row of ``masses``.
+def _npmle_knots(fit: _npmle.TurnbullFit) -> tuple[np.ndarray, np.ndarray]:
+    """Knots of the reported curve (months) and, for each, its column of the tail sums.
 
-    The NPMLE only says how much probability lies in each Turnbull interval
-    (q_j, p_j]; the intervals are often narrow and sit at visits. The curve
-    reported joins the NPMLE's exact values at 0 and at every right end p_j
-    linearly, i.e. loss is spread evenly between successive support points
-    (the visits where loss was found), and ends at the last follow-up.
+    ``S`` at knot k is ``tail[:, column[k]]`` with ``tail[:, j] = sum_{i >= j}
+    mass_i``: 1 at 0; at the left end ``q_j`` of every Turnbull interval with
+    mass, ``tail[j]`` (its mass is still to come); at its right end ``p_j``,
+    ``tail[j + 1]``. Between ``p_j`` and the next ``q`` the curve is flat; an
+    open-ended last interval keeps it flat from its left end, the last
+    follow-up.
     """
-    finite = np.isfinite(fit.right)
-    tail = np.clip(1.0 - np.cumsum(masses, axis=1), 0.0, 1.0)
-    knots = np.concatenate([[0.0], fit.right[finite]])
-    surv = np.concatenate([np.ones((masses.shape[0], 1)), tail[:, finite]], axis=1)
-    if not finite.all():  # mass after the last finite end: S flat to the last follow-up
-        last = float(fit.left[~finite][0])
-        if last > knots[-1]:
-            knots = np.append(knots, last)
-            surv = np.concatenate([surv, surv[:, -1:]], axis=1)
-    return knots, surv
+    pos = np.flatnonzero(fit.mass > 0)
+    finite = pos[np.isfinite(fit.right[pos])]
+    knots = np.column_stack([fit.left[finite], fit.right[finite]]).ravel()
+    column = np.column_stack([finite, finite + 1]).ravel()
+    open_end = np.flatnonzero(~np.isfinite(fit.right))
+    if open_end.size and (knots.size == 0 or fit.left[open_end[0]] > knots[-1]):
+        knots = np.r_[knots, fit.left[open_end[0]]]
+        column = np.r_[column, open_end[0]]
+    knots, column = np.r_[0.0, knots], np.r_[0, column].astype(np.intp)
+    # adjacent intervals share a knot with the same value: keep one
+    keep = np.r_[True, (knots[1:] != knots[:-1]) | (column[1:] != column[:-1])]
+    return knots[keep], column[keep]
+
+
+def _tails(masses: np.ndarray) -> np.ndarray:
+    """``tail[:, j] = sum_{i >= j} masses[:, i]``, shape (r, m + 1), clipped to [0, 1]."""
+    tail = np.zeros((masses.shape[0], masses.shape[1] + 1))
+    np.cumsum(masses[:, ::-1], axis=1, out=tail[:, -2::-1])
+    out: np.ndarray = np.clip(tail / tail[:, :1], 0.0, 1.0)
+    return out
 
 
 def _interp(knots: np.ndarray, surv: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Row-wise linear interpolation of S (rows) at times ``t`` (within the knots)."""
+    """Row-wise linear interpolation of S (rows) at ``t``; right-continuous at a repeated knot."""
     t = np.clip(t, knots[0], knots[-1])
     k = np.clip(np.searchsorted(knots, t, side="right"), 1, knots.size - 1)
     x0, x1 = knots[k - 1], knots[k]
@@ -159,25 +245,12 @@ def _interp(knots: np.ndarray, surv: np.ndarray, t: np.ndarray) -> np.ndarray:
     return out
 
 
-def _medians(knots: np.ndarray, surv: np.ndarray) -> np.ndarray:
-    """First time each row's S falls to 0.5 (NaN when it does not), vectorised."""
-    below = surv <= 0.5
-    reached = below.any(axis=1)
-    k = np.argmax(below, axis=1)
-    out = np.full(surv.shape[0], np.nan)
-    rows = np.flatnonzero(reached & (k > 0))
-    kk = k[rows]
-    s0, s1 = surv[rows, kk - 1], surv[rows, kk]
-    out[rows] = knots[kk - 1] + (s0 - 0.5) / (s0 - s1) * (knots[kk] - knots[kk - 1])
-    out[reached & (k == 0)] = knots[0]
-    return out
-
-
 def _areas(knots: np.ndarray, surv: np.ndarray, tau: float) -> np.ndarray:
-    """Integral of each row's S from 0 to tau (trapezoids; tau within the knots)."""
-    grid = np.unique(np.concatenate([knots[knots < tau], [tau]]))
-    s = _interp(knots, surv, grid)
-    out: np.ndarray = ((s[:, :-1] + s[:, 1:]) / 2) @ np.diff(grid)
+    """Integral of each row's S from 0 to tau (trapezoids on the knots; tau within them)."""
+    inside = knots < tau
+    x = np.r_[knots[inside], tau]
+    y = np.concatenate([surv[:, inside], _interp(knots, surv, np.array([tau]))], axis=1)
+    out: np.ndarray = ((y[:, :-1] + y[:, 1:]) / 2) @ np.diff(x)
     return out
 
 
@@ -209,15 +282,33 @@ def _probability_ci(
     return np.minimum(lo, point), np.maximum(hi, point)
 
 
+def _identification_notes(
+    fit: _npmle.TurnbullFit, t: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> np.ndarray:
+    """For each time where S is not identified, the words saying so; "" elsewhere."""
+    notes = np.full(t.size, "", dtype=object)
+    j = np.minimum(np.searchsorted(fit.right, t, side="right"), fit.right.size - 1)
+    for i in np.flatnonzero(high - low > 1e-12):  # a handful of landmarks
+        q, p = fit.left[j[i]], fit.right[j[i]]
+        notes[i] = (
+            f"not identified: relief was lost between {q:.1f} and {p:.1f} months, "
+            f"not when, so the data allow {100 * low[i]:.0f}-{100 * high[i]:.0f}%; "
+            "shown: that loss spread evenly over the interval"
+        )
+    return notes
+
+
 def fit_npmle(
     lower: npt.ArrayLike,
     upper: npt.ArrayLike,
     *,
+    cluster: npt.ArrayLike | None = None,
     landmarks_months: tuple[float, ...] = (3, 6, 12, 18, 24),
     tau_months: float = 24.0,
     n_boot: int = DEFAULT_BOOT,
     seed: int = 0,
     conf_level: float = 0.95,
+    whole_day: bool = True,
 ) -> ReliefCurve:
     """Turnbull NPMLE of relief duration with bootstrap confidence intervals.
 
@@ -226,29 +317,38 @@ def fit_npmle(
     lower, upper : array_like of float
         Relief was lost in ``(lower, upper]`` months since the procedure;
         ``upper = inf`` when it was not seen to end.
+    cluster : array_like, optional
+        Patient of each procedure: the bootstrap resamples patients with all
+        their procedures and the jackknife deletes groups of patients.
+        Default: each procedure is its own patient.
     landmarks_months : tuple of float
         Times at which to report the probability that relief lasts longer.
     tau_months : float
         Horizon of the restricted mean duration of relief.
     n_boot : int
-        Bootstrap resamples over procedures (0: no intervals).
+        Bootstrap resamples (0: no intervals).
     seed : int
         Seed of the resampling.
     conf_level : float
         Confidence level.
+    whole_day : bool
+        Times are days / 30.4375: evaluate landmarks and ``tau_months`` at
+        their whole day (:func:`landmark_months`). False for data in other
+        units.
 
     Notes
     -----
-    Intervals: for S(t), normal on the logit scale with the bootstrap
-    standard error (percentile where S is 0 or 1); for the median, bootstrap
-    percentiles (a replicate whose curve stays above 0.5 counts as an
-    infinite median); for the restricted mean, normal with a delete-a-group
-    jackknife standard error (``JACKKNIFE_GROUPS`` random groups, refitted on
-    the full-sample support). The bootstrap on a fixed support understates
-    the restricted mean's spread and misses its small-sample bias (the
-    NPMLE at the edges of a cluster of visits); the jackknife variance is
-    conservative on average (Efron-Stein). These were chosen by simulated
-    coverage: see ``benchmarks/simulate_coverage.py`` and docs/methods.md.
+    Values: the NPMLE wherever it is unique; inside a Turnbull interval with
+    mass, the value with that mass spread evenly, and the range the data
+    allow in ``relief_at`` (``bound_low``, ``bound_high``). Intervals: for
+    S(t), normal on the logit scale with the bootstrap standard error
+    (percentile where S is 0 or 1); for the median, bootstrap percentiles (a
+    replicate whose curve stays above 0.5 counts as an infinite median); for
+    the restricted mean, normal with a delete-a-group jackknife standard
+    error (``JACKKNIFE_GROUPS`` random groups of patients, refitted on the
+    full-sample support), whose variance is conservative on average
+    (Efron-Stein). These were chosen by simulated coverage: see
+    ``benchmarks/simulate_coverage.py`` and docs/methods.md.
     """
     from scipy import stats
 
@@ -256,64 +356,62 @@ def fit_npmle(
     hi = np.asarray(upper, dtype=float)
     if lo.size == 0:
         raise ValueError("no procedures to analyse")
-    fit = _npmle.turnbull(lo, hi)
+    fits = _resample.Resampler(lo, hi, cluster=cluster)
+    fit = fits.point
     masses = fit.mass[None, :]
+    boot = None
     if n_boot > 0:
-        boot = _npmle.turnbull_bootstrap(lo, hi, n_boot=n_boot, seed=seed)
+        boot = fits.bootstrap(n_boot, seed)
         masses = np.vstack([masses, boot.masses])
-    knots, surv = _support_curve(fit, masses)
+    knots, column = _npmle_knots(fit)
+    surv = _tails(masses)[:, column]
     until = float(knots[-1])
     marks = np.asarray(landmarks_months, dtype=float)
-    tau = float(tau_months)
-    s_marks = _interp(knots, surv, marks)
-    med = _medians(knots, surv[:1])[0]
+    at = landmark_months(marks, whole_day=whole_day)
+    beyond = at > until + _EPS
+    at_in = np.minimum(at, until)
+    s_marks = _npmle._survival_at(fit.left, fit.right, masses, at_in)
+    b_low, b_high = fit.survival_bounds(at_in)
+    n_units = fits.n_units
 
-    if n_boot > 0:
-        band_lo, band_hi = _probability_ci(surv[0], surv[1:], conf_level, lo.size)
+    if boot is not None:
+        band_lo, band_hi = _probability_ci(surv[0], surv[1:], conf_level, n_units)
         # S is non-increasing, so S(t) >= lower(t') for t' > t and S(t) <= upper(t')
         # for t' < t: the band may be tightened to be monotone (this also removes
         # spikes where replicates split mass freely inside a cluster of visits)
         band_lo = np.maximum.accumulate(band_lo[::-1])[::-1]
         band_hi = np.minimum.accumulate(band_hi)
-        mark_lo, mark_hi = _probability_ci(s_marks[0], s_marks[1:], conf_level, lo.size)
-        med_boot = _medians(knots, surv[1:])
-        q = (1 - conf_level) / 2
-        med_lo, med_hi = np.quantile(np.where(np.isnan(med_boot), np.inf, med_boot), [q, 1 - q])
+        mark_lo, mark_hi = _probability_ci(s_marks[0], s_marks[1:], conf_level, n_units)
     else:
         band_lo = band_hi = np.full(knots.size, np.nan)
         mark_lo = mark_hi = np.full(marks.size, np.nan)
-        med_lo = med_hi = math.nan
 
-    beyond = marks > until
+    followup = f"beyond follow-up ({until:.1f} months)"
+    notes = _identification_notes(fit, at_in, b_low, b_high)
     relief_at = pd.DataFrame(
         {
             "months": marks,
             "estimate": np.where(beyond, np.nan, s_marks[0]),
             "lower": np.where(beyond, np.nan, mark_lo),
             "upper": np.where(beyond, np.nan, mark_hi),
-            "note": np.where(beyond, f"beyond follow-up ({until:.1f} months)", ""),
+            "note": np.where(beyond, followup, notes),
+            "identified": ~beyond & (b_high - b_low <= 1e-12),
+            "bound_low": np.where(beyond, np.nan, b_low),
+            "bound_high": np.where(beyond, np.nan, b_high),
         }
     )
 
-    if np.isnan(med):
-        median = Estimate(math.nan, float(med_lo), math.nan, "not reached")
-    else:
-        median = Estimate(
-            float(med),
-            float(med_lo),
-            float(med_hi),
-            "" if np.isfinite(med_hi) else "upper limit not reached",
-        )
+    median, smooth = _smooth(lo, hi, cluster, conf_level)
 
-    if tau > until:
-        rmst = Estimate(math.nan, math.nan, math.nan, f"tau beyond follow-up ({until:.1f} months)")
+    tau = float(landmark_months(tau_months, whole_day=whole_day))
+    if tau > until + _EPS:
+        rmst = Estimate(math.nan, math.nan, math.nan, f"tau {followup}")
     else:
-        area = float(_areas(knots, surv, tau)[0])
-        if n_boot > 0 and lo.size >= 2:
+        area = float(_areas(knots, surv[:1], tau)[0])
+        if n_boot > 0 and n_units >= 2:
             # delete-a-group jackknife standard error, normal interval (see Notes)
-            jk = _npmle.turnbull_jackknife(lo, hi, groups=JACKKNIFE_GROUPS, seed=seed)
-            _, surv_jk = _support_curve(fit, jk.masses)
-            a_jk = _areas(knots, surv_jk, tau)
+            jk = fits.jackknife(JACKKNIFE_GROUPS, seed)
+            a_jk = _areas(knots, _tails(jk.masses)[:, column], tau)
             g = a_jk.size
             se = math.sqrt((g - 1) / g * float(np.sum((a_jk - a_jk.mean()) ** 2)))
             z = float(stats.norm.ppf(0.5 + conf_level / 2))
@@ -339,88 +437,56 @@ def fit_npmle(
         relief_at=relief_at,
         median=median,
         rmst=rmst,
-        tau_months=tau,
+        tau_months=float(tau_months),
         extra={
             "iterations": fit.iterations,
             "converged": fit.converged,
             "log_likelihood": fit.log_likelihood,
         },
+        n_clusters=n_units,
+        whole_day=whole_day,
+        smooth=smooth,
     )
 
 
-@dataclass(frozen=True)
-class GroupTest:
-    """Test of equal relief durations across groups.
+def _smooth(
+    lower: np.ndarray, upper: np.ndarray, cluster: npt.ArrayLike | None, conf_level: float
+) -> tuple[Estimate, SmoothCurve | None]:
+    """The median from the smooth curve, and the curve tabulated for figures.
 
-    A generalised log-rank test for interval-censored data: log-rank scores
-    computed from the pooled NPMLE (Finkelstein 1986; Fay 1999), with the
-    variance of the group sums under permutation of the group labels (the
-    permutational central limit form of Fay and Shaw 2010, as in R's
-    ``interval::ictest(method = "pclt")``).
+    "not reached" (estimate NaN, limits inf) when the curve stays above one
+    half up to the last visit; "not estimable" with the reason when no
+    smooth curve can be fitted (e.g. no loss of relief seen).
     """
-
-    statistic: float
-    df: int
-    p_value: float
-    method: str = "generalised log-rank, permutation variance"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "statistic": _json(self.statistic),
-            "df": self.df,
-            "p_value": _json(self.p_value),
-            "method": self.method,
-        }
-
-
-def _xlogx(s: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(s > 0, s * np.log(s), 0.0)
-
-
-def logrank_scores(lower: npt.ArrayLike, upper: npt.ArrayLike) -> np.ndarray:
-    """Log-rank scores of interval-censored observations under the pooled NPMLE.
-
-    ``c_i = [S(L) log S(L) - S(R) log S(R)] / [S(L) - S(R)]`` with S the
-    pooled NPMLE: positive for early losses, negative for long relief.
-    """
-    lo = np.asarray(lower, dtype=float)
-    hi = np.asarray(upper, dtype=float)
-    fit = _npmle.turnbull(lo, hi)
-    s_lo = fit.survival(lo)
-    s_hi = np.where(np.isfinite(hi), fit.survival(np.where(np.isfinite(hi), hi, 0.0)), 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        c = (_xlogx(s_lo) - _xlogx(s_hi)) / (s_lo - s_hi)
-    return np.where(s_lo > s_hi, c, 0.0)
-
-
-def compare_groups(lower: npt.ArrayLike, upper: npt.ArrayLike, groups: npt.ArrayLike) -> GroupTest:
-    """Test that relief durations are the same in every group.
-
-    Parameters
-    ----------
-    lower, upper : array_like of float
-        Loss-of-relief intervals, months.
-    groups : array_like
-        Group label of each procedure (two or more distinct labels).
-    """
-    from scipy import stats
-
-    c = logrank_scores(lower, upper)
-    codes, labels = pd.factorize(np.asarray(groups, dtype=object))
-    k = len(labels)
-    if k < 2:
-        return GroupTest(math.nan, 0, math.nan)
-    n_total = c.size
-    n_g = np.bincount(codes, minlength=k).astype(float)
-    u = np.bincount(codes, weights=c - c.mean(), minlength=k)
-    s2 = float(np.mean((c - c.mean()) ** 2))
-    if s2 == 0:
-        return GroupTest(0.0, k - 1, 1.0)
-    v = n_total / (n_total - 1) * s2 * (np.diag(n_g) - np.outer(n_g, n_g) / n_total)
-    uk, vk = u[:-1], v[:-1, :-1]
-    stat = float(uk @ np.linalg.solve(vk, uk))
-    return GroupTest(stat, k - 1, float(stats.chi2.sf(stat, k - 1)))
+    # an exact time t (lower == upper: never from clinic visits) enters as the
+    # narrow interval (t (1 - 1e-7), t], whose probability is the density times its width
+    exact = lower == upper
+    if exact.any():
+        lower = np.where(exact, lower * (1 - 1e-7), lower)
+    try:
+        fit = _spline.fit_spline(lower, upper, cluster=cluster, conf_level=conf_level)
+    except InputError as exc:  # e.g. a loss at time 0
+        return Estimate(math.nan, math.nan, math.nan, f"not estimable: {exc}"), None
+    m = fit.median()
+    if not fit.estimable:
+        reached = np.isfinite(upper).any()
+        note = "not reached" if not reached else f"not estimable: {m.note}"
+        return Estimate(math.nan, math.inf if not reached else math.nan, math.inf, note), None
+    if math.isnan(m.estimate):  # the curve stays above one half up to the last visit
+        median = Estimate(math.nan, math.inf, math.inf, "not reached")
+    else:
+        note = "upper limit not reached" if not math.isfinite(m.upper) else ""
+        median = Estimate(m.estimate, m.lower, m.upper, note)
+    grid = np.linspace(0.0, fit.t_max, SMOOTH_POINTS)
+    band_lo, band_hi = fit.survival_ci(grid)
+    smooth = SmoothCurve(
+        times=grid,
+        survival=fit.survival(grid),
+        lower=band_lo,
+        upper=band_hi,
+        method="Royston-Parmar splines (Weibull and one interior knot) averaged by AIC",
+    )
+    return median, smooth
 
 
 def risk_table(lower: npt.ArrayLike, upper: npt.ArrayLike, months: npt.ArrayLike) -> pd.DataFrame:
@@ -467,6 +533,7 @@ def fit_km(
     landmarks_months: tuple[float, ...] = (3, 6, 12, 18, 24),
     tau_months: float = 24.0,
     conf_level: float = 0.95,
+    whole_day: bool = True,
 ) -> ReliefCurve:
     """Naive Kaplan-Meier of relief duration, kept for comparison.
 
@@ -482,6 +549,9 @@ def fit_km(
         Months to the visit that found loss (event) or to the last visit.
     event : array_like of bool
         True where loss of relief was seen.
+    whole_day : bool
+        Evaluate landmarks and ``tau_months`` at their whole day, as
+        :func:`fit_npmle` does.
     """
     from scipy import stats
 
@@ -491,9 +561,10 @@ def fit_km(
     fit = _km.kaplan_meier(t, np.asarray(event, dtype=bool), conf_level=conf_level)
     until = float(fit.time[-1]) if fit.time.size else 0.0
     marks = np.asarray(landmarks_months, dtype=float)
-    s = fit.survival_at(marks)
-    lo, hi = fit.ci_at(marks)
-    beyond = marks > until
+    at = landmark_months(marks, whole_day=whole_day)
+    s = fit.survival_at(at)
+    lo, hi = fit.ci_at(at)
+    beyond = at > until + _EPS
     relief_at = pd.DataFrame(
         {
             "months": marks,
@@ -510,10 +581,11 @@ def fit_km(
         median = Estimate(
             m.estimate, m.lower, m.upper, "" if np.isfinite(m.upper) else "upper limit not reached"
         )
-    if tau_months > until:
+    tau = float(landmark_months(tau_months, whole_day=whole_day))
+    if tau > until + _EPS:
         rmst = Estimate(math.nan, math.nan, math.nan, f"tau beyond follow-up ({until:.1f} months)")
     else:
-        r = fit.rmst(tau_months)
+        r = fit.rmst(tau)
         z = float(stats.norm.ppf(0.5 + conf_level / 2))
         rmst = Estimate(
             r.estimate, r.estimate - z * r.std_err, r.estimate + z * r.std_err, std_err=r.std_err
@@ -537,6 +609,8 @@ def fit_km(
         median=median,
         rmst=rmst,
         tau_months=float(tau_months),
+        n_clusters=int(t.size),
+        whole_day=whole_day,
     )
 
 
