@@ -781,6 +781,9 @@ def test_band_invariants(family: str, mu: float, sigma: float, var: float, rho: 
         pytest.param([-1.0, 1.0], [1.0, 2.0], "lower is negative", id="negative"),
         pytest.param([np.nan, 1.0], [1.0, 2.0], "is missing", id="missing"),
         pytest.param([1.0, 2.0], [np.inf, np.inf], "no loss of relief was seen", id="no events"),
+        pytest.param(
+            [1.0, 2.0], [3.0, np.inf], "only 1 loss of relief was seen", id="a single event"
+        ),
         pytest.param([], [], "no procedures", id="empty"),
     ],
 )

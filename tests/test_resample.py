@@ -109,7 +109,7 @@ def test_a_patient_replicate_is_the_fit_of_the_patients_drawn() -> None:
     patient = np.repeat(np.arange(25), rng.multinomial(60 - 25, np.full(25, 1 / 25)) + 1)
     boot = turnbull_bootstrap(left, right, cluster=patient, n_boot=6, seed=2, tol=1e-10)
     # the same draws, made by hand: 25 patients picked uniformly, per replicate
-    picks = np.random.default_rng(2).integers(0, 25, size=(6, 25))
+    picks = np.random.default_rng(2).integers(0, 25, size=(6, 25), dtype=np.int32)
     for k in range(boot.n_boot):
         w = np.bincount(picks[k], minlength=25)[patient].astype(float)
         keep = w > 0

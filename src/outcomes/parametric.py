@@ -122,6 +122,10 @@ class _Fit:
 # input checks and fitting
 
 
+#: Fewest procedures seen to lose relief for a two-parameter fit.
+_MIN_LOSSES = 2
+
+
 def _intervals(
     lower: npt.ArrayLike, upper: npt.ArrayLike, labels: pd.Index | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -151,9 +155,12 @@ def _intervals(
                 f"{int(bad.sum())} interval(s) where {what}; the first, row {where[k]!r}: "
                 f"({lo[k]!r}, {hi[k]!r}]"
             )
-    if not np.isfinite(hi).any():
+    lost = int(np.isfinite(hi).sum())
+    if lost < _MIN_LOSSES:
+        seen = "no loss of relief was seen" if not lost else f"only {lost} loss of relief was seen"
         raise InputError(
-            "no loss of relief was seen (every upper is inf): a parametric model cannot be fitted"
+            f"{seen}: a parametric model (two parameters) needs at least {_MIN_LOSSES} "
+            "procedures seen to lose relief"
         )
     return lo, hi
 
@@ -320,8 +327,10 @@ def fit_parametric(
     )
 
     log_med, se_log_med = fit.log_median()
-    med = math.exp(log_med)
-    med_lo, med_hi = math.exp(log_med - q * se_log_med), math.exp(log_med + q * se_log_med)
+    with np.errstate(over="ignore"):  # a fit to a handful of intervals: limits may be inf
+        med, med_lo, med_hi = (
+            float(x) for x in np.exp([log_med, log_med - q * se_log_med, log_med + q * se_log_med])
+        )
     med_note = (
         "extrapolated" if med > until else ("upper limit extrapolated" if med_hi > until else "")
     )
@@ -330,8 +339,8 @@ def fit_parametric(
     area, se_area = fit.rmst(tau)
     rmst = Estimate(
         area,
-        area - q * se_area,
-        area + q * se_area,
+        max(area - q * se_area, 0.0),  # the restricted mean lies in [0, tau]
+        min(area + q * se_area, tau),
         "extrapolated" if tau > until + _EPS else "",
         std_err=se_area,
     )

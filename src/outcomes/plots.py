@@ -592,6 +592,7 @@ def benchmark(
             low = t[lo].to_numpy(dtype=float) * scale
             high = t[hi].to_numpy(dtype=float) * scale
             err = np.where(np.isfinite(low) & np.isfinite(high), [v - low, high - v], 0.0)
+            err = np.clip(err, 0.0, None)  # a value at its limit, up to rounding
             ax.errorbar(
                 v, y + dy, xerr=err, fmt=marker, color=colour, ecolor=colour, capsize=2, label=lab
             )

@@ -222,7 +222,8 @@ def render_report(
             cwd=str(out),
             progress_bar=progress is not None and sys.stderr.isatty(),
             log_output=False,
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no TCP transport warning
+            # no TCP transport warning, nor the KeyboardInterrupt the kernel logs when shut down
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except pm.PapermillExecutionError as exc:
         raise OutcomesError(

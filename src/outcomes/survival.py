@@ -407,7 +407,7 @@ def fit_npmle(
     if tau > until + _EPS:
         rmst = Estimate(math.nan, math.nan, math.nan, f"tau {followup}")
     else:
-        area = float(_areas(knots, surv[:1], tau)[0])
+        area = min(float(_areas(knots, surv[:1], tau)[0]), tau)  # in [0, tau], despite rounding
         if n_boot > 0 and n_units >= 2:
             # delete-a-group jackknife standard error, normal interval (see Notes)
             jk = fits.jackknife(JACKKNIFE_GROUPS, seed)
@@ -415,7 +415,7 @@ def fit_npmle(
             g = a_jk.size
             se = math.sqrt((g - 1) / g * float(np.sum((a_jk - a_jk.mean()) ** 2)))
             z = float(stats.norm.ppf(0.5 + conf_level / 2))
-            r_lo, r_hi = max(area - z * se, 0.0), min(area + z * se, tau)  # RMST is in [0, tau]
+            r_lo, r_hi = max(area - z * se, 0.0), max(min(area + z * se, tau), area)
         else:
             r_lo = r_hi = se = math.nan
         rmst = Estimate(area, float(r_lo), float(r_hi), std_err=se)
