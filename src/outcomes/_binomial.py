@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 __all__ = ["binomial_test", "clopper_pearson", "wilson"]
 
@@ -16,6 +15,8 @@ def wilson(
 
     Equals R's ``prop.test(k, n, correct = FALSE)$conf.int``. NaN where n = 0.
     """
+    from scipy import stats  # imported here: scipy.stats is slow to import
+
     k_ = np.asarray(k, dtype=float)
     n_ = np.asarray(n, dtype=float)
     z = stats.norm.ppf(0.5 + conf_level / 2)
@@ -31,6 +32,8 @@ def clopper_pearson(
     k: npt.ArrayLike, n: npt.ArrayLike, conf_level: float = 0.95
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact (Clopper-Pearson) interval, equal to R's ``binom.test(k, n)$conf.int``."""
+    from scipy import stats  # imported here: scipy.stats is slow to import
+
     k_ = np.asarray(k, dtype=float)
     n_ = np.asarray(n, dtype=float)
     a = (1 - conf_level) / 2
@@ -43,4 +46,6 @@ def clopper_pearson(
 
 def binomial_test(k: int, n: int, p: float) -> float:
     """Two-sided exact binomial test of k in n against p; R's ``binom.test`` p-value."""
+    from scipy import stats  # imported here: scipy.stats is slow to import
+
     return float(stats.binomtest(int(k), int(n), p).pvalue)

@@ -19,8 +19,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from outcomes import _npmle
-
 __all__ = ["GroupTest", "compare_groups", "logrank_scores"]
 
 
@@ -61,6 +59,8 @@ def logrank_scores(lower: npt.ArrayLike, upper: npt.ArrayLike) -> np.ndarray:
     ``c_i = [S(L) log S(L) - S(R) log S(R)] / [S(L) - S(R)]`` with S the
     pooled NPMLE: positive for early losses, negative for long relief.
     """
+    from outcomes import _npmle
+
     lo = np.asarray(lower, dtype=float)
     hi = np.asarray(upper, dtype=float)
     fit = _npmle.turnbull(lo, hi)

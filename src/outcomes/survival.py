@@ -25,15 +25,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from outcomes import _npmle, _resample, _spline
 from outcomes.errors import InputError
 from outcomes.io import DAYS_PER_MONTH, whole_days
+
+if TYPE_CHECKING:
+    from outcomes import _npmle
 
 __all__ = [
     "Estimate",
@@ -356,6 +358,8 @@ def fit_npmle(
     hi = np.asarray(upper, dtype=float)
     if lo.size == 0:
         raise ValueError("no procedures to analyse")
+    from outcomes import _npmle, _resample  # scipy.optimize and scipy.sparse: imported on use
+
     fits = _resample.Resampler(lo, hi, cluster=cluster)
     fit = fits.point
     masses = fit.mass[None, :]
@@ -464,6 +468,8 @@ def _smooth(
     if exact.any():
         lower = np.where(exact, lower * (1 - 1e-7), lower)
     try:
+        from outcomes import _spline
+
         fit = _spline.fit_spline(lower, upper, cluster=cluster, conf_level=conf_level)
     except InputError as exc:  # e.g. a loss at time 0
         return Estimate(math.nan, math.nan, math.nan, f"not estimable: {exc}"), None
