@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import assert_same_cohort
-from outcomes.errors import ValidationError
-from outcomes.mapping import FileMapping
+from outcomes.errors import MappingError, ValidationError
+from outcomes.mapping import FileMapping, load_mapping
 from outcomes.schema import load_cohort
 
 # --------------------------------------------------------------------------- #
@@ -429,3 +429,131 @@ def test_repeat_procedure_from_events_file_is_not_duplicated(tmp_path: Path) -> 
     c = load_cohort(csv(tmp_path, FOLLOW), events=ev)
     rep = c.events[c.events["event"] == "repeat_procedure"]
     assert rep["source"].tolist() == ["file"]
+
+
+EVENT_HEAD = "patient_id,procedure_date,joint,side,event,event_date,detail\n"
+
+
+def one_event(tmp_path: Path, event: str, detail: str = "", mapping: Path | None = None):
+    """The loaded events of FOLLOW with one event on P1's left knee treated 2024-01-10."""
+    ev = csv(
+        tmp_path, EVENT_HEAD + f"P1,2024-01-10,knee,left,{event},2024-06-01,{detail}\n", "ev.csv"
+    )
+    c = load_cohort(csv(tmp_path, FOLLOW), events=ev, mapping=mapping)
+    assert c.ok, c.problems.lines()
+    return c.events[c.events["source"] == "file"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "event", "detail"),
+    [
+        pytest.param("TKR", "surgery", "tkr", id="TKR"),
+        pytest.param("THR", "surgery", "thr", id="THR"),
+        pytest.param("tka", "surgery", "tka", id="TKA"),
+        pytest.param("knee replacement", "surgery", "knee_replacement", id="knee replacement"),
+        pytest.param(
+            "Total Knee Replacement", "surgery", "total_knee_replacement", id="total knee"
+        ),
+        pytest.param("hip-replacement", "surgery", "hip_replacement", id="hip, hyphenated"),
+        pytest.param(" Arthroplasty ", "surgery", "arthroplasty", id="arthroplasty, spaces"),
+        pytest.param("died", "death", "died", id="died"),
+        pytest.param("Deceased", "death", "deceased", id="deceased"),
+        pytest.param("RIP", "death", "rip", id="RIP"),
+        pytest.param("Death", "death", None, id="death is canonical: no detail"),
+        pytest.param("repeat RFA", "repeat_procedure", "repeat_rfa", id="repeat RFA"),
+        pytest.param("Redo RFA", "repeat_procedure", "redo_rfa", id="redo RFA"),
+        pytest.param("re-do", "repeat_procedure", "re_do", id="re-do"),
+        pytest.param("re_do", "repeat_procedure", "re_do", id="re_do, underscore"),
+        pytest.param("repeat ablation", "repeat_procedure", "repeat_ablation", id="ablation"),
+        pytest.param(
+            "Repeat procedure", "repeat_procedure", None, id="repeat procedure is canonical"
+        ),
+        pytest.param("repeat__procedure", "repeat_procedure", None, id="doubled underscore"),
+        pytest.param(" SURGERY ", "surgery", None, id="canonical in capitals"),
+    ],
+)
+def test_event_synonyms_are_read_as_the_canonical_event(
+    tmp_path: Path, typed: str, event: str, detail: str | None
+) -> None:
+    ev = one_event(tmp_path, typed)
+    assert ev["event"].tolist() == [event]
+    assert ev["detail"].tolist() == [detail]
+
+
+def test_a_given_detail_is_kept_over_the_synonym(tmp_path: Path) -> None:
+    ev = one_event(tmp_path, "TKR", "Revision of UKR")
+    assert ev[["event", "detail"]].values.tolist() == [["surgery", "revision_of_ukr"]]
+
+
+def test_mapping_file_adds_and_overrides_event_synonyms(tmp_path: Path) -> None:
+    m = tmp_path / "clinic.toml"
+    m.write_text(
+        '[events.synonyms]\n"Revision" = "surgery"\n"Lost" = " Withdrawal"\n'
+        '"Wound infection" = "complication"\n"Arthroplasty" = "complication"\n'
+    )
+    assert load_mapping(m).event_synonyms == {
+        "revision": "surgery",
+        "lost": "withdrawal",
+        "wound_infection": "complication",
+        "arthroplasty": "complication",
+    }
+    for typed, event in [
+        ("revision", "surgery"),
+        ("LOST", "withdrawal"),
+        ("wound-infection", "complication"),
+        ("arthroplasty", "complication"),  # the clinic's meaning wins over the built-in
+        ("TKR", "surgery"),  # built-ins still apply
+    ]:
+        ev = one_event(tmp_path, typed, mapping=m)
+        assert ev["event"].tolist() == [event], typed
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param(
+            '[events.synonyms]\n"Revision" = "surgry"\n',
+            "clinic.toml: [events.synonyms] 'Revision' = 'surgry' is not an event; use one of "
+            "repeat_procedure, surgery, death, withdrawal, complication",
+            id="misspelt event",
+        ),
+        pytest.param(
+            '[events.synonyms]\n"Lost" = 3\n',
+            "clinic.toml: [events.synonyms] 'Lost' = 3 is not an event",
+            id="not text",
+        ),
+        pytest.param(
+            '[events.synonyms]\n"Death" = "withdrawal"\n',
+            "clinic.toml: [events.synonyms] 'Death' is itself an event and cannot mean "
+            "'withdrawal'",
+            id="redefines a canonical event",
+        ),
+        pytest.param(
+            "[events]\nsynonym = 1\n",
+            "clinic.toml: unknown key(s) in [events]: ['synonym']; use columns or synonyms",
+            id="unknown key in events",
+        ),
+    ],
+)
+def test_bad_event_synonyms_in_mapping_are_named(tmp_path: Path, text: str, message: str) -> None:
+    m = tmp_path / "clinic.toml"
+    m.write_text(text)
+    with pytest.raises(MappingError) as info:
+        load_mapping(m)
+    assert message in str(info.value)
+
+
+def test_unknown_event_is_still_reported_among_synonyms(tmp_path: Path) -> None:
+    ev = csv(
+        tmp_path,
+        EVENT_HEAD
+        + "P1,2024-01-10,knee,left,TKR,2024-06-01,\n"
+        + "P1,2024-01-10,knee,right,Amputation,2024-06-01,\n",
+        "ev.csv",
+    )
+    c = load_cohort(csv(tmp_path, FOLLOW), events=ev)
+    assert c.problems.errors.lines() == [
+        'error: ev.csv row 3 (patient P1), column "event": amputation is not a known event '
+        "(repeat_procedure, surgery, death, withdrawal, complication)"
+    ]
+    assert c.events.loc[c.events["source"] == "file", "event"].tolist() == ["surgery"]

@@ -1,12 +1,27 @@
 """Vectorised parsing of the date spellings clinics' spreadsheets contain.
 
-Accepted without configuration: ISO dates (``2024-04-03``, optionally with a
-time), ``2024/04/03``, dates with a month name (``3 Apr 2024``,
-``03-Apr-2024``, ``April 3, 2024``), Excel serial day numbers (``45385``) and
-real date cells. Slashed, dotted or dashed day-month-year text
-(``03/04/2024``) is read day-first or month-first as the data decide it (a
-first number above 12 means day-first, a second above 12 means month-first);
-when every such date could be either, the caller must say which.
+Accepted without configuration, each cell by its own kind, so one column may
+mix them:
+
+- real date cells (Excel, Parquet) and Excel serial day numbers (``45385``,
+  as numbers or as text);
+- ISO dates (``2024-04-03``, optionally with a time) and ``2024/04/03``;
+- dates with an English month name or abbreviation (``Sep``, ``Sept`` and
+  ``September`` alike), with or without an ordinal day: ``3 Apr 2024``,
+  ``03-Apr-2024``, ``17th Apr 2023``, ``1st January 2024``,
+  ``3rd of May 2023``, ``April 3, 2024``, ``May 3rd, 2023``;
+- dotted day-month-year dates (``09.01.2023``, European exports), always
+  read day-first: writing a date with dots is a day-first convention, so
+  neither the rest of the column nor a ``[dates] order`` changes them (an
+  explicit ``[dates] format`` such as ``%m.%d.%Y`` still can);
+- slashed or dashed day-month-year dates (``03/04/2024``, ``03-04-2024``),
+  read day-first or month-first as the data decide (a first number above 12
+  means day-first, a second above 12 means month-first); when every such date
+  could be either, the mapping must say which: ``[dates] order``, or a
+  ``[dates] format`` that is itself slashed (``%d/%m/%Y`` is day-first).
+
+A ``[dates] format`` is tried first, on the text cells only; cells it does
+not match are read by the rules above.
 
 Only the distinct values of a column are parsed, then mapped back, so a
 million rows with a few thousand distinct dates cost a few thousand parses.
@@ -15,6 +30,7 @@ million rows with a few thousand distinct dates cost a few thousand parses.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,16 +40,32 @@ from outcomes._cells import MISSING_MARKERS
 from outcomes.mapping import FileMapping
 from outcomes.problems import ProblemCollector
 
-__all__ = ["SLASHED", "OrderEvidence", "order_evidence", "parse_dates", "resolve_order"]
+__all__ = [
+    "SLASHED",
+    "OrderEvidence",
+    "format_order",
+    "order_evidence",
+    "parse_dates",
+    "resolve_order",
+]
 
 _ISO = (
     r"^(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})"
     r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 )
-SLASHED = r"^(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?P<y>\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
-_DAY_MON = r"^(?P<d>\d{1,2})[\s\-/.]*(?P<mon>[A-Za-z]{3,9})\.?[\s\-/.,]*(?P<y>\d{4})$"
-_MON_DAY = r"^(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})$"
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
+#: Slashed or dashed day-month-year text, whose order the data or mapping decide.
+SLASHED = r"^(?P<a>\d{1,2})[/\-](?P<b>\d{1,2})[/\-](?P<y>\d{4})" + _TIME
+_DOTTED = r"^(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})" + _TIME
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_DAY_MON = (
+    r"^(?P<d>\d{1,2})" + _ORDINAL + r"[\s\-/.]*(?:of\s+)?"
+    r"(?P<mon>[A-Za-z]{3,9})\.?[\s\-/.,]*(?P<y>\d{4})$"
+)
+_MON_DAY = r"^(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<d>\d{1,2})" + _ORDINAL + r",?\s+(?P<y>\d{4})$"
 _NUMBER = r"^\d+(?:\.\d+)?$"
+#: A slashed ``strftime`` format, which says the order of slashed dates.
+_SLASHED_FORMAT = re.compile(r"%(?P<first>[dm])[/\-]%(?P<second>[dm])[/\-]%[Yy]")
 
 _MONTHS = {
     m: i + 1
@@ -140,10 +172,11 @@ def parse_dates(
         Text, numbers (Excel serials) or date cells; blanks are missing.
     order : {"day-first", "month-first"} or None
         How to read slashed dates; None leaves them unparsed (reported as bad)
-        unless the caller resolved the order beforehand.
+        unless the caller resolved the order beforehand. Dotted dates are
+        day-first whatever the order.
     fmt : str or None
         Explicit ``strftime`` format for text; tried before the built-in
-        spellings.
+        spellings, which then read the text cells it does not match.
 
     Returns
     -------
@@ -179,10 +212,11 @@ def parse_dates(
         parsed[todo] = tried.dt.normalize()
         todo = todo & parsed.isna()
 
-    g = text[todo].str.extract(_ISO).dropna()
-    if len(g):
-        parsed[g.index] = _build(g["y"], g["m"], g["d"])
-    todo = todo & parsed.isna()
+    for pattern in (_ISO, _DOTTED):  # dotted dates are day-first, whatever ``order`` says
+        g = text[todo].str.extract(pattern).dropna()
+        if len(g):
+            parsed[g.index] = _build(g["y"], g["m"], g["d"])
+        todo = todo & parsed.isna()
 
     if order is not None:
         g = text[todo].str.extract(SLASHED).dropna()
@@ -192,7 +226,7 @@ def parse_dates(
         todo = todo & parsed.isna()
 
     for pattern in (_DAY_MON, _MON_DAY):
-        g = text[todo].str.extract(pattern).dropna()
+        g = text[todo].str.extract(pattern, flags=re.IGNORECASE).dropna()
         if len(g):
             month = g["mon"].str.lower().map(_MONTHS)
             ok = month.notna()
@@ -217,6 +251,18 @@ def parse_dates(
     return pd.Series(values, index=s.index), bad
 
 
+def format_order(fmt: str | None) -> str | None:
+    """The order of slashed dates a ``strftime`` format implies, if it says one.
+
+    ``%d/%m/%Y`` (or ``%d-%m-%y``) is day-first, ``%m/%d/%Y`` month-first;
+    other formats (``%d %B %Y``, ``%d.%m.%Y``) say nothing about slashed dates.
+    """
+    m = _SLASHED_FORMAT.search(fmt or "")
+    if m is None or m["first"] == m["second"]:
+        return None
+    return "day-first" if m["first"] == "d" else "month-first"
+
+
 def resolve_order(
     columns: list[tuple[str, pd.Series]],
     fm: FileMapping,
@@ -224,9 +270,17 @@ def resolve_order(
     file: str,
     fallback: str | None = None,
 ) -> tuple[str | None, bool]:
-    """Day/month order for a file's slashed dates. Returns (order, ambiguous)."""
-    if fm.date_format or fm.date_order:
+    """Day/month order for a file's slashed dates. Returns (order, ambiguous).
+
+    The mapping's ``[dates] order`` wins, then the order a slashed ``[dates]
+    format`` implies, then the data, then ``fallback`` (the follow-up file's
+    order, for an events file).
+    """
+    if fm.date_order:
         return fm.date_order, False
+    implied = format_order(fm.date_format)
+    if implied:
+        return implied, False
     ev = order_evidence([s for _, s in columns])
     if ev.n_slashed == 0:
         return None, False

@@ -1,11 +1,18 @@
 """Events: linking repeat procedures, surgery, death, withdrawal and complications
 to procedures, finding repeat procedures in the follow-up data, and ending
 follow-up where an event ends it. Vectorised like the rest of validation.
+
+The ``event`` column is read case-insensitively, trimmed, with spaces, hyphens
+and underscores alike. Besides the canonical names (:data:`EVENT_TYPES`) it
+may hold the clinic words of :data:`EVENT_SYNONYMS` ("TKR", "died",
+"redo RFA", ...) and of the mapping file's ``[events.synonyms]``; such an
+event keeps the clinic's word as its ``detail`` when the detail cell is blank.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -13,21 +20,57 @@ import pandas as pd
 from outcomes._cells import SIDE_ALIASES, clean_text
 from outcomes._dates import parse_dates, resolve_order
 from outcomes.io import ROW, RawTable
-from outcomes.mapping import FileMapping
+from outcomes.mapping import EVENT_TYPES, FileMapping, normalise_name
 from outcomes.problems import ProblemCollector
 
 __all__ = [
     "ENDS_FOLLOWUP",
+    "EVENT_SYNONYMS",
     "EVENT_TYPES",
     "PATIENT_LEVEL",
     "apply_followup_end",
+    "canonical_events",
     "events_frame",
     "inferred_repeats",
     "link_events",
 ]
 
-#: Event kinds an events file may hold.
-EVENT_TYPES = ("repeat_procedure", "surgery", "death", "withdrawal", "complication")
+# EVENT_TYPES, the event kinds an events file may hold, is defined in
+# outcomes.mapping, which checks the mapping file's synonyms against it.
+
+_WORDS = {
+    "surgery": (
+        "TKR",
+        "TKA",
+        "THR",
+        "THA",
+        "knee replacement",
+        "total knee replacement",
+        "hip replacement",
+        "total hip replacement",
+        "arthroplasty",
+        "knee arthroplasty",
+        "total knee arthroplasty",
+        "hip arthroplasty",
+        "total hip arthroplasty",
+    ),
+    "death": ("died", "dead", "deceased", "RIP"),
+    "repeat_procedure": (
+        "repeat RFA",
+        "redo RFA",
+        "re-do RFA",
+        "redo",
+        "re-do",
+        "repeat ablation",
+    ),
+    "withdrawal": ("withdrawn", "withdrew"),
+}
+#: Clinic words of the ``event`` column read as a canonical event (keys
+#: normalised: lower case, ``_`` for spaces and hyphens). The mapping file's
+#: ``[events.synonyms]`` adds to these.
+EVENT_SYNONYMS: dict[str, str] = {
+    normalise_name(word): event for event, words in _WORDS.items() for word in words
+}
 #: Event kinds after which a procedure's follow-up ends.
 ENDS_FOLLOWUP = ("repeat_procedure", "surgery", "death", "withdrawal")
 #: Event kinds that concern the patient, not one procedure.
@@ -45,6 +88,51 @@ def events_frame(**cols: object) -> pd.DataFrame:
         "row": pd.Series(dtype="Int64"),
     }
     return pd.DataFrame({**base, **cols}) if cols else pd.DataFrame(base)
+
+
+def _key(text: pd.Series) -> pd.Series:
+    """Normalised event words with runs of ``_`` as one (spaces, hyphens, ``_`` alike)."""
+    return text.str.replace(r"_+", "_", regex=True).str.strip("_")
+
+
+def canonical_events(
+    words: pd.Series, synonyms: Mapping[str, str] | None = None
+) -> tuple[pd.Series, np.ndarray]:
+    """Read an ``event`` column's words as canonical events.
+
+    Parameters
+    ----------
+    words : Series
+        Cells as :func:`outcomes._cells.clean_text` gives them with
+        ``lower=True`` (None where blank).
+    synonyms : mapping of str to str, optional
+        The mapping file's synonyms, added to (and overriding)
+        :data:`EVENT_SYNONYMS`.
+
+    Returns
+    -------
+    events : Series
+        The canonical event where the word is one or a synonym of one, else the
+        word itself (to be reported as unknown); None where blank.
+    from_synonym : ndarray of bool
+        True where the event came from a synonym, not from a spelling of the
+        canonical name.
+    """
+    codes, uniques = pd.factorize(words, use_na_sentinel=True)
+    u = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+    key = _key(u.astype(str)) if len(u) else u
+    table = {**EVENT_SYNONYMS, **(synonyms or {})}
+    table = dict(zip(_key(pd.Series(list(table), dtype=object)), table.values(), strict=True))
+    is_canon = key.isin(EVENT_TYPES)
+    target = key.map(table).where(~is_canon)
+    syn = target.notna().to_numpy()
+    canon = u.where(~is_canon, key).where(~syn, target)
+    events = np.full(len(words), None, dtype=object)
+    from_synonym = np.zeros(len(words), dtype=bool)
+    has = codes >= 0
+    events[has] = canon.to_numpy(dtype=object)[codes[has]]
+    from_synonym[has] = syn[codes[has]]
+    return pd.Series(events, index=words.index, dtype=object), from_synonym
 
 
 def link_events(
@@ -99,12 +187,15 @@ def link_events(
         return events_frame()
 
     pid = clean_text(f["patient_id"])
-    event = clean_text(f["event"], lower=True)
+    word = clean_text(f["event"], lower=True)
+    event, from_synonym = canonical_events(word, fm.event_synonyms)
     detail = (
         clean_text(f["detail"], lower=True)
         if "detail" in f
         else pd.Series(None, index=f.index, dtype=object)
     )
+    # "TKR" is surgery: the clinic's word is kept as the detail unless one is given
+    detail = detail.where(~(from_synonym & detail.isna().to_numpy()), word)
     date_cols = [(c, f[c]) for c in ("event_date", "procedure_date") if c in f]
     order, ambiguous = resolve_order(date_cols, fm, problems, file, fallback_order)
     edate, bad_e = parse_dates(f["event_date"], order=order, fmt=fm.date_format)

@@ -13,13 +13,17 @@ A mapping file is TOML. Every part is optional::
 
     [dates]
     order = "day-first"               # or "month-first", for 03/04/2024 style dates
-    # format = "%d.%m.%Y"             # or an explicit strftime format
+    # format = "%d/%m/%y"             # or an explicit strftime format, tried first
 
     [excel]
     sheet = "Follow-up"               # default: the first sheet
 
     [events.columns]                  # renames for the events file
     "Hosp No" = "patient_id"
+
+    [events.synonyms]                 # your word in the event column = canonical event
+    "Revision" = "surgery"
+    "Lost" = "withdrawal"
 
     [instruments.bpi]                 # register an instrument
     minimum = 0
@@ -29,6 +33,14 @@ A mapping file is TOML. Every part is optional::
 
 Column names on both sides are matched case-insensitively, ignoring
 surrounding spaces; inner spaces and hyphens count as underscores.
+
+Event words are matched the same way. ``[events.synonyms]`` adds to (or
+overrides) the built-in synonyms, ``outcomes.events.EVENT_SYNONYMS``: "TKR",
+"THR", "TKA", "knee replacement", "arthroplasty" ... -> ``surgery``; "died",
+"deceased", "RIP" -> ``death``; "repeat RFA", "redo RFA", "re-do",
+"repeat ablation" -> ``repeat_procedure``. Each value must be one of
+:data:`EVENT_TYPES`; a canonical event cannot be redefined. An event typed as
+a synonym keeps the clinic's word as its ``detail`` when that cell is blank.
 """
 
 from __future__ import annotations
@@ -44,9 +56,11 @@ from typing import Any
 from outcomes.errors import MappingError, MissingFileError
 from outcomes.instruments import DEFAULT_INSTRUMENTS, Instrument
 
-__all__ = ["DATE_ORDERS", "FileMapping", "load_mapping", "normalise_name"]
+__all__ = ["DATE_ORDERS", "EVENT_TYPES", "FileMapping", "load_mapping", "normalise_name"]
 
 DATE_ORDERS = ("day-first", "month-first")
+#: Event kinds an events file may hold (the mapping file's synonyms must name one).
+EVENT_TYPES = ("repeat_procedure", "surgery", "death", "withdrawal", "complication")
 
 _TOP_KEYS = {
     "default_instrument",
@@ -74,6 +88,10 @@ class FileMapping:
     columns, event_columns : mapping of str to str
         Renames, from the clinic's column name (normalised) to the canonical one,
         for the follow-up file and the events file.
+    event_synonyms : mapping of str to str
+        Words of the events file's ``event`` column (normalised) read as a
+        canonical event (one of :data:`EVENT_TYPES`), on top of the built-in
+        ``outcomes.events.EVENT_SYNONYMS``.
     date_order : {"day-first", "month-first"} or None
         How to read slashed dates such as 03/04/2024. None: infer when the
         data decide it (a day above 12), else stop with an error.
@@ -94,6 +112,7 @@ class FileMapping:
 
     columns: Mapping[str, str] = field(default_factory=dict)
     event_columns: Mapping[str, str] = field(default_factory=dict)
+    event_synonyms: Mapping[str, str] = field(default_factory=dict)
     date_order: str | None = None
     date_format: str | None = None
     sheet: str | None = None
@@ -160,10 +179,25 @@ def load_mapping(path: str | Path) -> FileMapping:
 
     columns = renames(table("columns"), "columns")
     events = table("events")
-    unknown_ev = set(events) - {"columns"}
+    unknown_ev = set(events) - {"columns", "synonyms"}
     if unknown_ev:
-        raise MappingError(f"{name}: unknown key(s) in [events]: {sorted(unknown_ev)}")
+        raise MappingError(
+            f"{name}: unknown key(s) in [events]: {sorted(unknown_ev)}; use columns or synonyms"
+        )
     event_columns = renames(table("columns", events, "events."), "events.columns")
+    event_synonyms: dict[str, str] = {}
+    for k, v in table("synonyms", events, "events.").items():
+        event = normalise_name(v) if isinstance(v, str) else ""
+        if event not in EVENT_TYPES:
+            raise MappingError(
+                f"{name}: [events.synonyms] {k!r} = {v!r} is not an event; "
+                f"use one of {', '.join(EVENT_TYPES)}"
+            )
+        if normalise_name(k) in EVENT_TYPES and normalise_name(k) != event:
+            raise MappingError(
+                f"{name}: [events.synonyms] {k!r} is itself an event and cannot mean {event!r}"
+            )
+        event_synonyms[normalise_name(k)] = event
 
     dates = table("dates")
     unknown_d = set(dates) - {"order", "format"}
@@ -206,6 +240,7 @@ def load_mapping(path: str | Path) -> FileMapping:
     return FileMapping(
         columns=columns,
         event_columns=event_columns,
+        event_synonyms=event_synonyms,
         date_order=dates.get("order"),
         date_format=dates.get("format"),
         sheet=excel.get("sheet"),
