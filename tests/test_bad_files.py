@@ -162,7 +162,7 @@ def test_bad_events_file_gets_its_message(name: str, line: str) -> None:
             "unsupported.json",
             InputError,
             "unsupported.json: unsupported file type '.json'; use CSV (.csv), Excel "
-            "(.xlsx) or Parquet (.parquet)",
+            "(.xlsx or .xls) or Parquet (.parquet)",
             id="JSON file",
         ),
         pytest.param("does_not_exist.csv", MissingFileError, "file not found", id="missing file"),

@@ -420,6 +420,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     counts = cohort.counts()
     for src in cohort.sources:
         print(f"{src.name}: {src.rows:,} rows, sha256 {src.sha256[:16]}")
+        for line in src.layout.lines() if src.layout is not None else ():
+            print(f"  {line}")
     print(
         f"{counts['patients']:,} patients, {counts['procedures']:,} procedures, "
         f"{counts['assessments']:,} assessments kept, {counts['events']:,} events"

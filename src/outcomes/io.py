@@ -6,6 +6,7 @@ that and reports problems). Files are opened read-only and read once.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io as _io
 import re
@@ -17,7 +18,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from outcomes.errors import InputError, MissingFileError
+from outcomes import _files, layout
+from outcomes.errors import InputError
 from outcomes.mapping import FileMapping, normalise_name
 from outcomes.problems import ProblemCollector
 
@@ -52,7 +54,6 @@ ROW = "_row"  # source row number, as a spreadsheet shows it
 SCORE_COL = "_score_col"  # the file's own name of the column a score came from
 DATE_COL = "_date_col"  # ... and of the column its assessment date came from
 
-_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq"}
 _VISIT = re.compile(r"^(?P<inst>[a-z][a-z0-9]*)_(?P<visit>baseline|\d+(?:\.\d+)?[dwm])$")
 _IDENTIFIER_TOKENS = {
     "name",
@@ -95,12 +96,17 @@ _IDENTIFIER_PATTERNS = re.compile(
 
 @dataclass(frozen=True)
 class SourceFile:
-    """An input file as read: its name, SHA-256 of its bytes and data-row count."""
+    """An input file as read: its name, SHA-256 of its bytes, data rows used and layout.
+
+    ``layout`` says where the table was found (sheet, header, rows left out;
+    None for Parquet).
+    """
 
     name: str
     path: str
     sha256: str
     rows: int
+    layout: layout.Layout | None = None
 
 
 @dataclass(frozen=True)
@@ -134,73 +140,88 @@ def visit_days(visit: str) -> int:
     return int(np.floor(n * {"d": 1.0, "w": 7.0}[unit] + 0.5))
 
 
-def _read_bytes(path: Path) -> bytes:
-    if not path.exists():
-        raise MissingFileError(f"{path}: file not found")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder, not a file")
-    if path.suffix.lower() not in _SUFFIXES:
-        raise InputError(
-            f"{path.name}: unsupported file type {path.suffix!r}; "
-            "use CSV (.csv), Excel (.xlsx) or Parquet (.parquet)"
-        )
-    return path.read_bytes()
+def _read_frame(
+    path: Path, sheet: str | None, header_rows: tuple[int, ...] = ()
+) -> tuple[pd.DataFrame, SourceFile]:
+    """Read a file's table: the cells under their header, with ``_row`` numbers.
 
-
-def _read_frame(path: Path, sheet: str | None) -> tuple[pd.DataFrame, SourceFile, int]:
-    """Read a file's cells. Returns the frame, its SourceFile and the row number
-    of the first data row (2 for files with a header row, 1 for Parquet)."""
-    data = _read_bytes(path)
+    The header, the data rows and the sheet are found by :mod:`outcomes.layout`
+    unless the mapping sets them; what was found is in ``SourceFile.layout``.
+    """
+    data = _files.read_bytes(path)
     digest = hashlib.sha256(data).hexdigest()
-    suffix = path.suffix.lower()
-    first_row = 2
-    try:
-        if suffix in {".csv", ".tsv", ".txt"}:
-            text = _decode(data)
-            head = text[: text.find("\n") if "\n" in text else len(text)]
-            sep = max((",", ";", "\t"), key=head.count)
-            frame = pd.read_csv(
-                _io.StringIO(text),
-                sep=sep,
-                dtype=str,
-                keep_default_na=False,
-                skip_blank_lines=False,
-                engine="c",
-            )
-        elif suffix in {".xlsx", ".xlsm"}:
-            if not data.startswith(b"PK"):  # an .xlsx file is a zip archive
-                raise InputError(
-                    f"{path.name}: is not an Excel workbook; save it from Excel as "
-                    '"Excel Workbook (.xlsx)", or export it as CSV'
-                )
-            frame = pd.read_excel(_io.BytesIO(data), sheet_name=sheet or 0, dtype=object)
-        else:
+    name = path.name
+    if _files.is_parquet(path):
+        try:
             frame = pd.read_parquet(_io.BytesIO(data))
-            first_row = 1
-    except InputError:
-        raise
-    except ValueError as exc:
-        if suffix in {".xlsx", ".xlsm"} and sheet and "not found" in str(exc).lower():
-            raise InputError(f"{path.name}: no sheet named {sheet!r}") from None
-        raise InputError(f"{path.name}: cannot be read: {exc}") from None
-    except Exception as exc:
-        raise InputError(f"{path.name}: cannot be read: {type(exc).__name__}: {exc}") from None
-    frame = frame.reset_index(drop=True)
-    frame[ROW] = np.arange(first_row, first_row + len(frame))
-    # drop rows with no content at all (blank lines, trailing empty Excel rows)
-    content = frame.drop(columns=ROW)
-    blank = (content.isna() | (content == "")).all(axis=1).to_numpy()
-    if blank.any():
-        frame = frame[~blank].reset_index(drop=True)
+        except Exception as exc:
+            raise InputError(f"{name}: cannot be read as Parquet: {type(exc).__name__}") from None
+        frame = frame.reset_index(drop=True)
+        frame.columns = [str(c) for c in frame.columns]
+        frame[ROW] = np.arange(1, len(frame) + 1)
+        return frame, SourceFile(name, str(path), digest, len(frame))
+    suffix = path.suffix.lower()
+    if suffix in {".csv", ".tsv", ".txt"}:
+        frame, found = _text_table(name, data, header_rows)
+    else:
+        frame, found = _workbook_table(name, data, sheet, header_rows)
+    if not len(frame):
+        rows = found.header_rows
+        raise InputError(
+            f"{name}: has column names (row {rows[-1]}) but no rows of data under them; "
+            "export the sheet again with its data"
+        )
     frame.columns = [str(c) for c in frame.columns]
-    return frame, SourceFile(path.name, str(path), digest, len(frame)), first_row
+    return frame, SourceFile(name, str(path), digest, len(frame), found)
 
 
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+def _no_header(name: str) -> InputError:
+    return InputError(
+        f"{name}: no row of column names found in the first {layout.HEAD_ROWS} rows; put the "
+        "names in one row above the data, or give its number as header_row in a mapping file"
+    )
+
+
+def _text_table(
+    name: str, data: bytes, header_rows: tuple[int, ...]
+) -> tuple[pd.DataFrame, layout.Layout]:
+    text, dialect = _files.sniff(data)
+    head, width = _files.text_grids(text, dialect, layout.HEAD_ROWS)
+    found = layout.find_header(head, header_rows or None)
+    if found is None:
+        raise _no_header(name)
+    header, group, detected = found
+    body = _files.text_body(text, dialect, header + 1, max(width, 1))
+    frame, left_out = layout.table_below(
+        body, layout.names_of(head, header, group), first_row=header + 2
+    )
+    table = layout.layout_of(
+        head, header, group, detected, frame, left_out, first_row=1, sheet=None, other_sheets=()
+    )
+    return frame, dataclasses.replace(table, dialect=dialect.words())
+
+
+def _workbook_table(
+    name: str, data: bytes, sheet: str | None, header_rows: tuple[int, ...]
+) -> tuple[pd.DataFrame, layout.Layout]:
+    kind = _files.workbook_kind(name, data)
+    if kind == "html":
+        grids = {"": _files.html_grid(name, data)}
+    else:
+        grids = _files.excel_grids(name, data, kind)
+    if sheet is not None and sheet not in grids:
+        listed = ", ".join(f'"{s}"' for s in grids)
+        raise InputError(f"{name}: no sheet named {sheet!r}; the sheets are {listed}")
+    names = [sheet] if sheet is not None else list(grids)
+    tables = {s: layout.find_table(grids[s], header_rows=header_rows or None) for s in names}
+    chosen = layout.choose_sheet(tables)
+    if chosen is None:
+        raise _no_header(name)
+    frame, found = tables[chosen]  # type: ignore[misc]
+    others = tuple(s for s in grids if s != chosen)
+    return frame, dataclasses.replace(
+        found, sheet=chosen if kind != "html" else None, other_sheets=others
+    )
 
 
 def _rename(
@@ -278,7 +299,7 @@ def read_followup(path: str | Path, mapping: FileMapping | None = None) -> RawTa
     """
     mapping = mapping or FileMapping()
     p = Path(path)
-    frame, source, _ = _read_frame(p, mapping.sheet)
+    frame, source = _read_frame(p, mapping.sheet)
     problems = ProblemCollector()
     frame, original, dropped = _rename(
         frame, mapping.columns, source, mapping.ignore_columns, problems
@@ -325,7 +346,7 @@ def read_events(path: str | Path, mapping: FileMapping | None = None) -> RawTabl
     """Read an events file (repeat procedures, surgery, death, ...) into a raw table."""
     mapping = mapping or FileMapping()
     p = Path(path)
-    frame, source, _ = _read_frame(p, mapping.sheet)
+    frame, source = _read_frame(p, mapping.sheet)
     problems = ProblemCollector()
     frame, original, dropped = _rename(
         frame, mapping.event_columns or mapping.columns, source, mapping.ignore_columns, problems

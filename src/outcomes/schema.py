@@ -37,6 +37,13 @@ Lazy = pd.Series | Callable[[], pd.Series]
 __all__ = ["ENDS_FOLLOWUP", "EVENT_TYPES", "Cohort", "load_cohort", "validate"]
 
 PROCEDURE_FIELDS = ("procedure_date", "joint", "side", "technique")
+#: An extra column with more distinct values than this, or longer ones, is free text.
+MAX_LEVELS = 12
+MAX_LEVEL_LENGTH = 30
+#: Words in a column's name that mark free text, whatever its values.
+FREE_TEXT_NAMES = frozenset(
+    {"note", "notes", "comment", "comments", "remark", "remarks", "narrative", "free", "memo"}
+)
 ASSESSMENT_FIELDS = ("assessment_date", "days_after", "score", "instrument", "visit")
 
 
@@ -297,6 +304,57 @@ class _FollowupValidator:
             severity, rule, self.file, msg, row=f[ROW][mask], patient=pid, column=col, value=val
         )
 
+    def covariates(self, candidates: list[str]) -> tuple[str, ...]:
+        """The extra columns that may reach an analysis or a report: numeric or categorical.
+
+        An empty column, or free text (not all numbers, and more than
+        :data:`MAX_LEVELS` distinct values, values longer than
+        :data:`MAX_LEVEL_LENGTH` characters or of five words or more, or a name
+        such as "Notes" or "Comments"), is not used, with a warning naming the
+        column: notes and comments never reach an output.
+        """
+        if not candidates:
+            return ()
+        values = self.f[candidates].to_numpy(dtype=object)
+        empty = (pd.isna(values) | (values == "")).all(axis=0)
+        keep, free = [], []
+        for c, is_empty in zip(candidates, empty, strict=True):  # the extra columns
+            if is_empty:
+                continue
+            text = clean_text(self.f[c])
+            _, bad = parse_numbers(text)
+            levels = text.dropna().unique()
+            longest = max((len(str(v)) for v in levels), default=0)
+            wordy = any(len(str(v).split()) >= 5 for v in levels)
+            words = set(str(self.name(c)).lower().replace("_", " ").split())
+            short = len(levels) <= MAX_LEVELS and longest <= MAX_LEVEL_LENGTH
+            if not bad.any() or (short and not wordy and not words & FREE_TEXT_NAMES):
+                keep.append(c)
+            else:
+                free.append((c, len(levels)))
+        names = [self.name(c) for c, e in zip(candidates, empty, strict=True) if e]
+        if names:
+            shown = ", ".join(f'"{x}"' for x in names[:5])
+            more = f" and {len(names) - 5:,} more" if len(names) > 5 else ""
+            self.p.add(
+                "warning",
+                "column_not_used",
+                self.file,
+                f"{len(names):,} empty column(s) not used: {shown}{more}",
+                column=names[0] if len(names) == 1 else None,
+            )
+        for c, n_levels in free:
+            self.p.add(
+                "warning",
+                "column_not_used",
+                self.file,
+                f'column "{self.name(c)}" looks like free text ({n_levels:,} different values); '
+                "not used, so it reaches no output (if it is a grouping, keep its values short "
+                f"and few, at most {MAX_LEVELS})",
+                column=self.name(c),
+            )
+        return tuple(keep)
+
     def required(self) -> bool:
         f = self.f
         missing = [c for c in ("patient_id", "procedure_date", "score") if c not in f]
@@ -548,7 +606,7 @@ class _FollowupValidator:
             *PROCEDURE_FIELDS,
             *self.fm.assessment_columns,
         }
-        covariates = tuple(c for c in f.columns if c not in skip)
+        covariates = self.covariates([c for c in f.columns if c not in skip])
         for c in covariates:
             fields[c] = clean_text(f[c])
         no_key = (pid.isna() | pdate.isna()).to_numpy()
