@@ -183,3 +183,30 @@ def test_header_is_found_wherever_it_is(
     assert len(cohort.procedures) == 4 and len(cohort.assessments) == 12
     found = cohort.sources[0].layout
     assert found is not None and found.header_rows == (len(titles) + 1,)
+
+
+def test_header_row_and_covariates_set_in_the_mapping(tmp_path: Path) -> None:
+    """[header_row] overrides the rules; a declared covariate is used even if wordy."""
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(
+        'header_row = [3, 4]\ncovariates = ["notes"]\n[excel]\nsheet = "Follow-up"\n'
+    )
+    cohort = load_cohort(CLINIC / "two_row_header.xlsx", mapping=mapping)
+    found = cohort.sources[0].layout
+    assert found is not None and found.header_rows == (3, 4) and not found.detected
+    assert "set in the mapping" in found.lines()[0]
+    declared = tmp_path / "notes.toml"
+    declared.write_text('covariates = ["notes"]\n')
+    notes = load_cohort(CLINIC / "free_text_notes.csv", mapping=declared)
+    assert "notes" in notes.covariates
+
+
+@pytest.mark.parametrize("value", ["0", '"four"', "[5, 4]", "[1, 2, 3]", "true"])
+def test_a_bad_header_row_is_refused(tmp_path: Path, value: str) -> None:
+    from outcomes.errors import MappingError
+    from outcomes.mapping import load_mapping
+
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(f"header_row = {value}\n")
+    with pytest.raises(MappingError, match="header_row must be a row number"):
+        load_mapping(mapping)

@@ -299,7 +299,7 @@ def read_followup(path: str | Path, mapping: FileMapping | None = None) -> RawTa
     """
     mapping = mapping or FileMapping()
     p = Path(path)
-    frame, source = _read_frame(p, mapping.sheet)
+    frame, source = _read_frame(p, mapping.sheet, mapping.header_rows)
     problems = ProblemCollector()
     frame, original, dropped = _rename(
         frame, mapping.columns, source, mapping.ignore_columns, problems

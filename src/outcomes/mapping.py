@@ -5,6 +5,9 @@ A mapping file is TOML. Every part is optional::
     default_instrument = "nrs"        # when the file has no instrument column
     ignore_columns = ["notes"]        # columns to drop on load
     assessment_columns = ["clinician"]  # extra columns that vary by visit
+    covariates = ["occupation"]       # extra columns to use even if they look like free text
+    header_row = 4                    # the header's row number (default: found); or [3, 4]
+                                      # for a group row over the names
 
     [columns]                         # your column name = canonical name
     "Hosp No" = "patient_id"
@@ -16,7 +19,7 @@ A mapping file is TOML. Every part is optional::
     # format = "%d/%m/%y"             # or an explicit strftime format, tried first
 
     [excel]
-    sheet = "Follow-up"               # default: the first sheet
+    sheet = "Follow-up"               # default: the sheet that holds the data
 
     [events.columns]                  # renames for the events file
     "Hosp No" = "patient_id"
@@ -66,6 +69,8 @@ _TOP_KEYS = {
     "default_instrument",
     "ignore_columns",
     "assessment_columns",
+    "covariates",
+    "header_row",
     "columns",
     "dates",
     "excel",
@@ -98,12 +103,20 @@ class FileMapping:
     date_format : str or None
         An explicit ``strftime`` format for text dates; overrides ``date_order``.
     sheet : str or None
-        Excel sheet name; None for the first sheet.
+        Excel sheet name; None for the sheet that holds the data (see
+        :mod:`outcomes.layout`).
+    header_rows : tuple of int
+        Row numbers of the header (the names row, or a group row and the
+        names row); empty: found by :mod:`outcomes.layout`.
     default_instrument : str
         Instrument of scores when the file has no ``instrument`` column.
     ignore_columns, assessment_columns : tuple of str
         Columns to drop, and extra columns whose values may differ from visit
         to visit (all other extra columns are procedure-level covariates).
+    covariates : tuple of str
+        Extra columns declared as covariates: used even when their values
+        look like free text (other extra columns must be numeric or short
+        categories to be used).
     instruments : mapping of str to Instrument
         The instrument registry: the defaults plus any declared in the file.
     source : str or None
@@ -116,9 +129,11 @@ class FileMapping:
     date_order: str | None = None
     date_format: str | None = None
     sheet: str | None = None
+    header_rows: tuple[int, ...] = ()
     default_instrument: str = "nrs"
     ignore_columns: tuple[str, ...] = ()
     assessment_columns: tuple[str, ...] = ()
+    covariates: tuple[str, ...] = ()
     instruments: Mapping[str, Instrument] = field(
         default_factory=lambda: MappingProxyType(dict(DEFAULT_INSTRUMENTS))
     )
@@ -237,6 +252,19 @@ def load_mapping(path: str | Path) -> FileMapping:
             raise MappingError(f"{name}: {key} must be a list of column names")
         return tuple(normalise_name(x) for x in v)
 
+    header = doc.get("header_row", [])
+    header_rows = [header] if isinstance(header, int) and not isinstance(header, bool) else header
+    if not (
+        isinstance(header_rows, list)
+        and len(header_rows) <= 2
+        and all(isinstance(r, int) and not isinstance(r, bool) and r >= 1 for r in header_rows)
+        and header_rows == sorted(set(header_rows))
+    ):
+        raise MappingError(
+            f"{name}: header_row must be a row number (e.g. 4), or two for a group row over "
+            f"the names (e.g. [3, 4]); got {header!r}"
+        )
+
     return FileMapping(
         columns=columns,
         event_columns=event_columns,
@@ -244,9 +272,11 @@ def load_mapping(path: str | Path) -> FileMapping:
         date_order=dates.get("order"),
         date_format=dates.get("format"),
         sheet=excel.get("sheet"),
+        header_rows=tuple(header_rows),
         default_instrument=normalise_name(doc.get("default_instrument", "nrs")),
         ignore_columns=names("ignore_columns"),
         assessment_columns=names("assessment_columns"),
+        covariates=names("covariates"),
         instruments=MappingProxyType(instruments),
         source=name,
     )

@@ -328,7 +328,8 @@ class _FollowupValidator:
             wordy = any(len(str(v).split()) >= 5 for v in levels)
             words = set(str(self.name(c)).lower().replace("_", " ").split())
             short = len(levels) <= MAX_LEVELS and longest <= MAX_LEVEL_LENGTH
-            if not bad.any() or (short and not wordy and not words & FREE_TEXT_NAMES):
+            declared = c in self.fm.covariates
+            if declared or not bad.any() or (short and not wordy and not words & FREE_TEXT_NAMES):
                 keep.append(c)
             else:
                 free.append((c, len(levels)))
@@ -349,8 +350,8 @@ class _FollowupValidator:
                 "column_not_used",
                 self.file,
                 f'column "{self.name(c)}" looks like free text ({n_levels:,} different values); '
-                "not used, so it reaches no output (if it is a grouping, keep its values short "
-                f"and few, at most {MAX_LEVELS})",
+                "not used, so it reaches no output (if it is a grouping, declare it in a mapping "
+                "file: covariates = [...])",
                 column=self.name(c),
             )
         return tuple(keep)
