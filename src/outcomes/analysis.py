@@ -329,17 +329,23 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _counts(cohort: Cohort, relief: pd.DataFrame) -> dict[str, Any]:
-    used = relief["excluded"].isna()
-    lost = relief["event"].isin(["loss", "repeat_procedure"]) & used
-    excluded = relief.loc[~used, "excluded"].value_counts()
+    analysed = relief["excluded"].isna()
+    lost = relief["event"].isin(["loss", "repeat_procedure"]) & analysed
+    excluded = relief.loc[~analysed, "excluded"].value_counts()
+    a = cohort.assessments[cohort.assessments["procedure"].isin(relief.index)]
+    used = relief.attrs.get("instrument")
+    other = a.loc[a["instrument"] != used, "instrument"].value_counts()
     return {
         "patients": int(relief["patient"].nunique()),
         "procedures": len(relief),
-        "assessments": int(cohort.assessments["procedure"].isin(relief.index).sum()),
-        "analysed": int(used.sum()),
+        "assessments": len(a),
+        "scores_not_used": {
+            "other_instrument": {str(k): int(v) for k, v in other.items()},
+        },
+        "analysed": int(analysed.sum()),
         "initial_responders": int((relief["responder"] == True).sum()),  # noqa: E712
         "losses": int(lost.sum()),
-        "censored": int(used.sum() - lost.sum()),
+        "censored": int(analysed.sum() - lost.sum()),
         "excluded": {str(k): int(v) for k, v in excluded.items()},
     }
 

@@ -275,6 +275,12 @@ def _relief_options(p: argparse.ArgumentParser) -> None:
         default="responders",
         help="duration among initial responders (default) or all procedures",
     )
+    p.add_argument(
+        "--instrument",
+        default=None,
+        metavar="NAME",
+        help="the instrument to analyse, e.g. nrs or vas (default: the most frequent)",
+    )
 
 
 def _percent(args: argparse.Namespace) -> float | None:
@@ -353,6 +359,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         "percent_reduction": _percent(args),
         "absolute_reduction": args.absolute,
         "population": args.population,
+        "instrument": args.instrument,
         "suppress_small": args.suppress_small,
         "n_boot": args.boot,
         "seed": args.seed,
@@ -387,6 +394,7 @@ def _cmd_figures(args: argparse.Namespace) -> int:
         percent_reduction=_percent(args),
         absolute_reduction=args.absolute,
         population=args.population,
+        instrument=args.instrument,
     )
     result = analyze(
         data,
@@ -480,6 +488,7 @@ def _run_analysis(args: argparse.Namespace) -> Analysis:
         combine=args.combine,
         confirm=args.confirm,
         population=args.population,
+        instrument=args.instrument,
     )
     return analyze(
         args.file,

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from outcomes.visits import canonical_visit
+
 __all__ = [
     "Layout",
     "choose_sheet",
@@ -63,20 +65,11 @@ _SUMMARY = re.compile(
     r"|completed by|verified|printed|page \d|end of|source:|key:)",
     re.IGNORECASE,
 )
-#: Visit labels clinics write as column names: a name that is only one of these
-#: needs its group row ("NRS") to say what was measured.
-_VISIT = re.compile(
-    r"^(pre[\s\-_]?(op|operative|procedure|rfa|treatment)?|baseline|base|bl|initial|before"
-    r"|post[\s\-_]?(op|procedure)?|\d+(\.\d+)?\s*/\s*(52|12|7)"
-    r"|\d+(\.\d+)?\s*(d|day|days|w|wk|wks|week|weeks|m|mo|mth|mths|month|months|y|yr|yrs|year"
-    r"|years)(\s+(post|after|f/?u|follow[\s\-]?up))?|(week|month|year)\s*\d+(\.\d+)?)$",
-    re.IGNORECASE,
-)
 
 
 def is_visit_label(text: str) -> bool:
     """Whether a header is only a visit label: "Pre-op", "6/52", "3/12", "3 mo", "1 yr"."""
-    return bool(_VISIT.match(str(text).strip()))
+    return canonical_visit(text) is not None
 
 
 def column_letter(index: int) -> str:

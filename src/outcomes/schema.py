@@ -28,15 +28,28 @@ from outcomes.events import (
     link_events,
 )
 from outcomes.instruments import Instrument
-from outcomes.io import DATE_COL, ROW, SCORE_COL, RawTable, SourceFile, read_events, read_followup
+from outcomes.io import (
+    DATE_COL,
+    ROW,
+    SCORE_COL,
+    RawTable,
+    SourceFile,
+    read_events,
+    read_followup,
+    visit_days,
+)
 from outcomes.mapping import FileMapping, load_mapping
 from outcomes.problems import ProblemCollector, Problems
+from outcomes.visits import canonical_visits
 
 Lazy = pd.Series | Callable[[], pd.Series]
 
 __all__ = ["ENDS_FOLLOWUP", "EVENT_TYPES", "Cohort", "load_cohort", "validate"]
 
 PROCEDURE_FIELDS = ("procedure_date", "joint", "side", "technique")
+#: Scores further before their procedure than this (days) cannot be a baseline:
+#: ``ReliefDefinition.baseline_window_days``' default.
+BASELINE_DAYS = 90
 #: An extra column with more distinct values than this, or longer ones, is free text.
 MAX_LEVELS = 12
 MAX_LEVEL_LENGTH = 30
@@ -359,11 +372,15 @@ class _FollowupValidator:
     def required(self) -> bool:
         f = self.f
         missing = [c for c in ("patient_id", "procedure_date", "score") if c not in f]
-        if "assessment_date" not in f and "days_after" not in f:
+        if "assessment_date" not in f and "days_after" not in f and "visit" not in f:
             missing.append("assessment_date")
         for c in missing:
             found = ", ".join(f'"{x}"' for x in self.raw.original.values())
-            extra = ' (or "days_after")' if c == "assessment_date" else ""
+            extra = (
+                ' (or "days_after", or a "visit" label such as 3/12)'
+                if c == "assessment_date"
+                else ""
+            )
             hint = ""
             if c == "patient_id" and self.raw.dropped_identifiers:
                 hint = (
@@ -436,15 +453,49 @@ class _FollowupValidator:
             )
             days = days.where(~use, d_num)
             drop |= bad_d
+        if "visit" in f:  # a visit label stands for its nominal day where no date is given
+            label = canonical_visits(clean_text(f["visit"]))
+            nominal = label.map(visit_days, na_action="ignore").astype(float)
+            use = days.isna().to_numpy() & label.notna().to_numpy() & ~drop
+            days = days.where(~use, nominal)
+            unread = days.isna().to_numpy() & ~drop & clean_text(f["visit"]).notna().to_numpy()
+            self.add(
+                "error",
+                "bad_visit",
+                unread,
+                lambda: (
+                    '"'
+                    + clean_text(f["visit"]).astype(str)
+                    + '" is not a visit label; write it as 6/52, 3/12, 6 weeks or 3m (or give '
+                    "the assessment date)"
+                ),
+                self.name("visit"),
+                clean_text(f["visit"]),
+            )
+            drop |= unread
         no_day = days.isna().to_numpy() & ~drop
         self.add(
             "error",
             "missing_value",
             no_day,
-            "assessment date is blank (and no days_after is given)",
+            "assessment date is blank (and no days_after or visit label is given)",
             f[DATE_COL],
         )
         drop |= no_day
+        early = (days < -BASELINE_DAYS).to_numpy() & ~drop
+        self.add(
+            "warning",
+            "before_procedure",
+            early,
+            lambda: (
+                "assessment dated "
+                + (-days).map("{:.0f}".format)
+                + " days before its procedure, more than the "
+                + str(BASELINE_DAYS)
+                + "-day baseline window: not used as baseline or follow-up; check the date"
+            ),
+            f[DATE_COL],
+        )
 
         # scores and instruments
         score_text = clean_text(f["score"])
@@ -699,7 +750,24 @@ class _FollowupValidator:
                 assess[c] = clean_text(f[c])[keep].to_numpy()
         assess["row"] = f[ROW][keep].to_numpy()
         assess = assess.sort_values(["procedure", "days_after", "instrument"], kind="stable")
+        self.instruments_note(assess["instrument"])
         return procs, assess.reset_index(drop=True), covariates
+
+    def instruments_note(self, instruments: pd.Series) -> None:
+        """A warning when scores are on several instruments: an analysis uses one."""
+        counts = instruments.value_counts()
+        if len(counts) < 2:
+            return
+        used = str(counts.index[0])
+        each = ", ".join(f"{n:,} {str(k).upper()}" for k, n in counts.items())
+        self.p.add(
+            "warning",
+            "several_instruments",
+            self.file,
+            f"scores are on {len(counts)} instruments ({each}): an analysis uses one, the most "
+            f"frequent ({used.upper()}) unless you choose another (outcomes analyze "
+            "--instrument); the others' scores are counted as not used",
+        )
 
     def dates(self, c: str, ambiguous: bool) -> tuple[pd.Series, np.ndarray]:
         f = self.f

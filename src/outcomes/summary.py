@@ -114,6 +114,16 @@ def _curve_lines(curve: ReliefCurve, rates: pd.DataFrame) -> list[str]:
     return lines
 
 
+def _not_used(a: Analysis) -> list[str]:
+    """A line on scores of other instruments, which this analysis leaves out."""
+    other = a.counts["scores_not_used"]["other_instrument"]
+    if not other:
+        return []
+    inst = str(a.relief.attrs.get("instrument") or "").upper()
+    each = ", ".join(f"{n:,} {k.upper()}" for k, n in other.items())
+    return [f"Scores not used: {each} (this analysis uses {inst}; choose with --instrument)."]
+
+
 def summary_text(analysis: Analysis) -> str:
     """A readable report of an :class:`~outcomes.analysis.Analysis`."""
     a = analysis
@@ -137,6 +147,7 @@ def summary_text(analysis: Analysis) -> str:
         f"{c['procedures']} procedures in {c['patients']} patients; {c['analysed']} analysed: "
         f"{c['losses']} lost relief, {c['censored']} still had relief at their last visit.",
         f"Excluded: {excluded or 'none'}.",
+        *_not_used(a),
         f"Follow-up reaches {curve.identified_until:.1f} months.",
         "",
         *_curve_lines(curve, a.responder_rates),

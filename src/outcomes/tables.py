@@ -152,18 +152,27 @@ def _median_iqr(x: pd.Series) -> str:
 
 
 def data_quality(cohort: Cohort) -> pd.DataFrame:
-    """Problems found in validation, counted by rule (no values, no patients).
+    """What was left out when reading, then problems found in validation, counted by rule.
 
-    ``severity``, ``problem`` (the rule in words), ``count``, ``where`` (file
-    and the first five spreadsheet rows) and ``consequence`` (errors stop
-    the analysis; warnings keep or exclude rows as the rule says).
+    ``severity`` ("read" for rows and columns left out when the table was
+    found: titles, footers, empty ones), ``problem`` (in words), ``count``,
+    ``where`` (file and the first five spreadsheet rows) and ``consequence``
+    (errors stop the analysis; warnings keep or exclude rows as the rule
+    says). No values, no patients.
     """
-    t = cohort.problems.table
-    if t.empty:
-        return pd.DataFrame(
-            {"severity": [], "problem": [], "count": [], "where": [], "consequence": []}
-        )
     rows = []
+    for src in cohort.sources:
+        for why, n in src.layout.skipped if src.layout is not None else ():
+            rows.append(
+                {
+                    "severity": "read",
+                    "problem": why[:1].upper() + why[1:],
+                    "count": f"{n:,d}",
+                    "where": src.name,
+                    "consequence": "not read",
+                }
+            )
+    t = cohort.problems.table
     for (sev, rule), sub in t.groupby(["severity", "rule"], sort=True):  # a few rules
         where = []
         for file, f in sub.groupby("file", sort=True):
@@ -179,7 +188,7 @@ def data_quality(cohort: Cohort) -> pd.DataFrame:
                 "consequence": "stops the analysis" if sev == "error" else "reported; see rule",
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["severity", "problem", "count", "where", "consequence"])
 
 
 def landmark_table(analysis: Analysis, *, suppress_small: bool = False) -> pd.DataFrame:
