@@ -171,3 +171,13 @@ def test_cumulative_incidence_limits_match_r() -> None:
     assert len(merged) == len(ref)
     for col in ("estimate", "lower", "upper"):
         np.testing.assert_allclose(merged[f"{col}_y"], merged[f"{col}_x"], rtol=1e-9)
+
+
+def test_after_the_last_loss_the_curve_is_known_up_to_the_last_visit() -> None:
+    """All probability ends by 9 months but visits go on to 16.6: S(12) is 0, not unknown."""
+    lower = [0.92, 0.99, 0.92, 0.92, 3.15, 5.85, 5.72, 5.78, 6.05]
+    upper = [2.69, 2.83, 3.12, 5.88, 9.03, 11.60, 11.66, 16.59, INF]
+    c = fit_npmle(lower, upper, landmarks_months=(12,), n_boot=20, whole_day=False)
+    assert c.identified_until == 16.59 and c.covers(12)
+    at12 = c.relief_at.iloc[0]
+    assert at12["estimate"] == 0.0 and at12["identified"] and at12["note"] == ""

@@ -93,3 +93,22 @@ def test_regression_table_names_terms_and_reference_levels(result) -> None:
         f"{first['time_ratio']:.2f} ({first['lower']:.2f}-{first['upper']:.2f})"
     )
     assert t.loc[len(t) - 1, "term"] == "Age"
+
+
+def test_a_value_the_data_do_not_identify_is_marked_with_its_range(tmp_path) -> None:
+    """Visits on days 30 and 365 only: S at 6 months (day 182) lies in (30, 365], unknown."""
+    from outcomes.analysis import analyze
+    from outcomes.tables import NOT_IDENTIFIED, landmark_table
+
+    rows = ["patient_id,procedure_date,days_after,score"]
+    for i in range(40):
+        lost = i % 2 == 0
+        rows += [f"P{i},2024-01-{1 + i % 28:02d},-3,8", f"P{i},2024-01-{1 + i % 28:02d},30,2"]
+        rows.append(f"P{i},2024-01-{1 + i % 28:02d},365,{7 if lost else 2}")
+    (tmp_path / "f.csv").write_text("\n".join(rows) + "\n")
+    result = analyze(tmp_path / "f.csv", landmarks_months=(1, 6), n_boot=20)
+    table = landmark_table(result)
+    at6 = table.set_index("months").loc["6", "still in relief (estimated)"]
+    assert NOT_IDENTIFIED in at6 and "data allow 50-100%" in at6
+    assert NOT_IDENTIFIED not in table.set_index("months").loc["1", "still in relief (estimated)"]
+    assert table.attrs["footnote"].startswith(NOT_IDENTIFIED)

@@ -204,24 +204,26 @@ class ReliefCurve:
 # the reported NPMLE curve, for the point fit and many replicates at once
 
 
-def _npmle_knots(fit: _npmle.TurnbullFit) -> tuple[np.ndarray, np.ndarray]:
+def _npmle_knots(fit: _npmle.TurnbullFit, last: float) -> tuple[np.ndarray, np.ndarray]:
     """Knots of the reported curve (months) and, for each, its column of the tail sums.
 
     ``S`` at knot k is ``tail[:, column[k]]`` with ``tail[:, j] = sum_{i >= j}
     mass_i``: 1 at 0; at the left end ``q_j`` of every Turnbull interval with
     mass, ``tail[j]`` (its mass is still to come); at its right end ``p_j``,
-    ``tail[j + 1]``. Between ``p_j`` and the next ``q`` the curve is flat; an
-    open-ended last interval keeps it flat from its left end, the last
-    follow-up.
+    ``tail[j + 1]``. Between ``p_j`` and the next ``q`` the curve is flat; it
+    stays flat after the last interval up to ``last``, the last follow-up
+    (an open-ended last interval with mass starts there: S is not identified
+    after it).
     """
     pos = np.flatnonzero(fit.mass > 0)
     finite = pos[np.isfinite(fit.right[pos])]
     knots = np.column_stack([fit.left[finite], fit.right[finite]]).ravel()
     column = np.column_stack([finite, finite + 1]).ravel()
     open_end = np.flatnonzero(~np.isfinite(fit.right))
-    if open_end.size and (knots.size == 0 or fit.left[open_end[0]] > knots[-1]):
-        knots = np.r_[knots, fit.left[open_end[0]]]
-        column = np.r_[column, open_end[0]]
+    end = int(open_end[0]) if open_end.size else fit.mass.size  # tail[m] is 0
+    if knots.size == 0 or last > knots[-1]:
+        knots = np.r_[knots, last]
+        column = np.r_[column, end]
     knots, column = np.r_[0.0, knots], np.r_[0, column].astype(np.intp)
     # adjacent intervals share a knot with the same value: keep one
     keep = np.r_[True, (knots[1:] != knots[:-1]) | (column[1:] != column[:-1])]
@@ -367,7 +369,9 @@ def fit_npmle(
     if n_boot > 0:
         boot = fits.bootstrap(n_boot, seed)
         masses = np.vstack([masses, boot.masses])
-    knots, column = _npmle_knots(fit)
+    finite_hi = hi[np.isfinite(hi)]
+    last = float(max(lo.max(), finite_hi.max() if finite_hi.size else 0.0))
+    knots, column = _npmle_knots(fit, last)
     surv = _tails(masses)[:, column]
     until = float(knots[-1])
     marks = np.asarray(landmarks_months, dtype=float)

@@ -181,7 +181,7 @@ def data_quality(cohort: Cohort) -> pd.DataFrame:
             where.append(f"{file}" + (f" rows {shown}" if len(r) else ""))
         rows.append(
             {
-                "severity": sev,
+                "severity": str(sev),
                 "problem": _label(rule),
                 "count": f"{len(sub):,d}",
                 "where": "; ".join(where),
@@ -191,10 +191,21 @@ def data_quality(cohort: Cohort) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["severity", "problem", "count", "where", "consequence"])
 
 
+#: Marks a relief probability the data do not identify (see :data:`NOT_IDENTIFIED_NOTE`).
+NOT_IDENTIFIED = "†"
+NOT_IDENTIFIED_NOTE = (
+    "† Relief was lost between two visits around this time and the data cannot say when: "
+    "the value shown spreads that loss evenly between the visits, and any value in the "
+    "range given fits the data as well."
+)
+
+
 def landmark_table(analysis: Analysis, *, suppress_small: bool = False) -> pd.DataFrame:
     """At each landmark: relief probability (NPMLE, 95% CI) and the responder rate.
 
-    One block per group when the analysis has groups, then all procedures.
+    One block per group when the analysis has groups, then all procedures. A
+    probability the data do not identify is marked :data:`NOT_IDENTIFIED`
+    with the range they allow; ``attrs["footnote"]`` then explains the mark.
     """
     parts = [("All", analysis.curve, analysis.responder_rates)]
     if analysis.groups:
@@ -210,6 +221,13 @@ def landmark_table(analysis: Analysis, *, suppress_small: bool = False) -> pd.Da
                 if c is not None and math.isfinite(float(c["estimate"]))
                 else (str(c["note"]) if c is not None else "-")
             )
+            if (
+                c is not None
+                and math.isfinite(float(c["estimate"]))
+                and not c.get("identified", True)
+            ):
+                low, high = float(c["bound_low"]), float(c["bound_high"])
+                prob += f" {NOT_IDENTIFIED} data allow {100 * low:.0f}-{100 * high:.0f}%"
             assessed = int(r["assessed"])
             hide = _small(assessed, suppress_small) or _small(r["responders"], suppress_small)
             rows.append(
@@ -227,7 +245,10 @@ def landmark_table(analysis: Analysis, *, suppress_small: bool = False) -> pd.Da
                 }
             )
     out = pd.DataFrame(rows)
-    return out if analysis.groups else out.drop(columns="group")
+    out = out if analysis.groups else out.drop(columns="group")
+    marked = out["still in relief (estimated)"].str.contains(NOT_IDENTIFIED, regex=False)
+    out.attrs["footnote"] = NOT_IDENTIFIED_NOTE if marked.any() else ""
+    return out
 
 
 def complications_table(analysis: Analysis, *, suppress_small: bool = False) -> pd.DataFrame:
