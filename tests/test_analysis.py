@@ -126,7 +126,11 @@ def test_cli_analyze_with_data_errors_exits_1() -> None:
     bad = Path(__file__).parent / "data" / "bad" / "score_out_of_range.csv"
     r = cli("analyze", str(bad))
     assert r.returncode == 1
-    assert "12 is outside the NRS range 0-10" in r.stderr
+    # counts and where to look, one line; the problem lines (with patient ids) are validate's
+    assert r.stderr.count("\n") == 1
+    assert "score_out_of_range.csv: 1 error(s) (1 out of range)" in r.stderr
+    assert f"see each with its row: outcomes validate {bad}" in r.stderr
+    assert "P1" not in r.stderr and "patient" not in r.stderr
 
 
 def test_cumulative_incidence_of_competing_events(result) -> None:

@@ -1,4 +1,4 @@
-"""Command line: ``outcomes validate``, ``analyze``, ``benchmark``, ``report``,
+"""Command line: ``outcomes init``, ``validate``, ``analyze``, ``benchmark``, ``report``,
 ``figures``, ``sample``.
 
 Exit codes: 0 success (warnings allowed), 1 the data have errors, 2 usage
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from outcomes import __version__
-from outcomes.errors import MissingFileError, OptionError, OutcomesError
+from outcomes.errors import MissingFileError, OptionError, OutcomesError, ValidationError
 
 if TYPE_CHECKING:
     from outcomes.analysis import Analysis
@@ -62,6 +62,26 @@ def _parser() -> argparse.ArgumentParser:
         "--problems-csv", type=Path, metavar="OUT", help="also write every problem to this CSV file"
     )
     v.set_defaults(func=_cmd_validate)
+
+    i = sub.add_parser(
+        "init",
+        help="propose a mapping file for a spreadsheet in the clinic's own column names",
+        description="Read a follow-up file as the clinic keeps it and write a commented TOML "
+        "mapping (patient id, procedure date, joint, side, technique, score columns, date "
+        "order, columns never read) for you to check, then pass to --mapping. Prints what "
+        "rests on an assumption and what could not be placed. The input is only read.",
+    )
+    i.add_argument("file", type=Path, help="follow-up scores file")
+    i.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="mapping file to write (default: FILE's name with .mapping.toml, in the "
+        "current folder)",
+    )
+    i.add_argument("--force", action="store_true", help="replace --out if it exists")
+    i.add_argument("--sheet", help="workbook sheet to read (default: the one with the data)")
+    i.set_defaults(func=_cmd_init)
 
     a = sub.add_parser(
         "analyze",
@@ -462,6 +482,24 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_init(args: argparse.Namespace) -> int:
+    import shlex
+
+    from outcomes.assistant import propose_mapping, write_mapping
+
+    out = args.out or Path(f"{args.file.stem}.mapping.toml")
+    proposal = propose_mapping(args.file, sheet=args.sheet)
+    written = write_mapping(proposal, out, force=args.force)
+    for line in proposal.lines():
+        print(line)
+    print()
+    print(f"Wrote {written}: check it, then run")
+    print(
+        f"  outcomes validate {shlex.quote(str(args.file))} --mapping {shlex.quote(str(written))}"
+    )
+    return EXIT_OK
+
+
 def _names(text: str) -> tuple[str, ...]:
     return tuple(x.strip() for x in text.split(",") if x.strip())
 
@@ -590,6 +628,21 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _errors_in_words(exc: ValidationError, args: argparse.Namespace) -> str:
+    """The errors counted by file and kind, and where to see them: no rows, no patients."""
+    errors = exc.problems.errors.table
+    parts = []
+    for file, sub in errors.groupby("file", sort=True):  # a file or two
+        kinds = sub["rule"].value_counts()
+        each = ", ".join(f"{n:,} {str(rule).replace('_', ' ')}" for rule, n in kinds.items())
+        parts.append(f"{file}: {len(sub):,} error(s) ({each})")
+    cmd = "outcomes validate " + (str(getattr(args, "file", None) or "FILE"))
+    for option in ("events", "mapping"):
+        if getattr(args, option, None):
+            cmd += f" --{option} {getattr(args, option)}"
+    return "; ".join(parts) + f"; see each with its row: {cmd}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = _parser()
@@ -600,6 +653,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (MissingFileError, OptionError) as exc:
         print(f"outcomes: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except ValidationError as exc:  # counts only: the problem lines name patients
+        print(f"outcomes: error: {_errors_in_words(exc, args)}", file=sys.stderr)
+        return EXIT_DATA
     except OutcomesError as exc:
         print(f"outcomes: error: {exc}", file=sys.stderr)
         return EXIT_DATA

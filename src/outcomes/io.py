@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from outcomes import _files, layout
+from outcomes import _files, _identifiers, layout
 from outcomes.errors import InputError
 from outcomes.mapping import FileMapping, normalise_name
 from outcomes.problems import ProblemCollector
@@ -29,6 +29,7 @@ __all__ = [
     "SourceFile",
     "read_events",
     "read_followup",
+    "read_table",
     "visit_days",
     "whole_days",
 ]
@@ -55,43 +56,10 @@ SCORE_COL = "_score_col"  # the file's own name of the column a score came from
 DATE_COL = "_date_col"  # ... and of the column its assessment date came from
 
 _VISIT = re.compile(r"^(?P<inst>[a-z][a-z0-9]*)_(?P<visit>baseline|\d+(?:\.\d+)?[dwm])$")
-_IDENTIFIER_TOKENS = {
-    "name",
-    "names",
-    "surname",
-    "forename",
-    "forenames",
-    "firstname",
-    "lastname",
-    "fullname",
-    "initials",
-    "nric",
-    "nhs",
-    "ssn",
-    "passport",
-    "medicare",
-    "mrn",
-    "phone",
-    "telephone",
-    "mobile",
-    "tel",
-    "cellphone",
-    "email",
-    "mail",
-    "address",
-    "street",
-    "postcode",
-    "zip",
-    "zipcode",
-    "dob",
-    "birthdate",
-    "birthday",
-}
-_IDENTIFIER_PATTERNS = re.compile(
-    r"(date_of_birth|birth_date|e_mail|national_id|id_number|social_security|hospital_number"
-    r"|hosp_no|post_code|zip_code|contact_number|ic_number|identity_card|first_name|last_name"
-    r"|given_name|family_name)"
-)
+# Direct identifiers dropped by name: person details and national or hospital numbers,
+# from the vocabulary that validate's hint and `outcomes init` also use.
+_IDENTIFIER_TOKENS = _identifiers.IDENTIFIER_TOKENS
+_IDENTIFIER_PATTERNS = _identifiers.IDENTIFIER_PATTERN
 
 
 @dataclass(frozen=True)
@@ -173,6 +141,21 @@ def _read_frame(
         )
     frame.columns = [str(c) for c in frame.columns]
     return frame, SourceFile(name, str(path), digest, len(frame), found)
+
+
+def read_table(path: str | Path, sheet: str | None = None) -> tuple[pd.DataFrame, SourceFile]:
+    """A file's table as found, under the file's own column names, nothing dropped.
+
+    The cells as read (no renames, identifier and empty-looking columns kept)
+    plus ``_row``, the spreadsheet row number; where the table was found is in
+    ``SourceFile.layout``. For ``outcomes init``, which must see every name.
+
+    Raises
+    ------
+    InputError
+        The file cannot be read (see :func:`read_followup`).
+    """
+    return _read_frame(Path(path), sheet)
 
 
 def _no_header(name: str) -> InputError:

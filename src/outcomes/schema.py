@@ -18,6 +18,7 @@ import pandas as pd
 
 from outcomes._cells import SIDE_ALIASES, TECHNIQUE_ALIASES, clean_text, parse_numbers
 from outcomes._dates import SLASHED, parse_dates, resolve_order
+from outcomes._identifiers import RECORD_KINDS, best_record_number, record_number_rank
 from outcomes.errors import ValidationError
 from outcomes.events import (
     ENDS_FOLLOWUP,
@@ -381,12 +382,20 @@ class _FollowupValidator:
                 if c == "assessment_date"
                 else ""
             )
-            hint = ""
-            if c == "patient_id" and self.raw.dropped_identifiers:
-                hint = (
-                    f'; if "{self.raw.dropped_identifiers[0]}" holds the patient identifier, '
-                    f'map it: [columns] "{self.raw.dropped_identifiers[0]}" = "patient_id"'
+            hint, example = "", f'[columns] "Your name" = "{c}"'
+            if c == "patient_id":  # a record number; never a name, date of birth or contact
+                number = best_record_number(
+                    [*self.raw.original.values(), *self.raw.dropped_identifiers]
                 )
+                example = (
+                    f'[columns] "{number}" = "patient_id": "{number}" looks like '
+                    f"{RECORD_KINDS[record_number_rank(number) or 0]}, used to link rows and "
+                    "never printed"
+                    if number
+                    else '[columns] "Your column" = "patient_id", a study, hospital or national '
+                    "number, never a name or date of birth"
+                )
+                hint = f"; run `outcomes init {self.file}` to write a mapping to check"
             elif c == "score" and self.raw.layout == "long":
                 hint = (
                     "; for one row per procedure, name score columns "
@@ -397,7 +406,7 @@ class _FollowupValidator:
                 "missing_column",
                 self.file,
                 f'required column "{c}"{extra} is missing (found: {found}); rename it, or map '
-                f'your column in a mapping file ([columns] "Your name" = "{c}"){hint}',
+                f"your column in a mapping file ({example}){hint}",
                 column=c,
             )
         return not missing

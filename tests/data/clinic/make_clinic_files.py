@@ -178,6 +178,82 @@ def old_excel() -> None:
     wb.save(str(HERE / "old_excel.xls"))
 
 
+# Clinic names for `outcomes init` (tests/test_assistant.py): made-up hospital
+# numbers, NHS-style numbers, names and dates of birth, never a real patient.
+def uk_wide() -> None:
+    """A UK wide sheet: hospital number, name, DOB, 6/52-style score columns, a bare 12/12."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Follow-up"
+    ws.append(["Hospital No", "Patient Name", "DOB", "Date of RFA", "Target", "Side", "Type",
+               "Age", "Referral source", "Pre-op NRS", "6/52 NRS", "3/12 NRS", "6/12 NRS",
+               "12/12", "12 month VAS", "% improvement 6/52", "Date of repeat RFA"])  # fmt: skip
+    for i in range(12):
+        v = visits(i)
+        rfa = dt.date(2023, 1 + i, 3 + 2 * i)  # days 3-25: some above 12, so day-first
+        six_w = None if i == 4 else v[1]  # did not attend
+        repeat = (rfa + dt.timedelta(days=300)).strftime("%d/%m/%Y") if i % 5 == 2 else None
+        ws.append([f"H{100234 + 17 * i}", NAMES[i % 6], f"{1 + i:02d}/0{1 + i % 9}/19{50 + i}",
+                   rfa.strftime("%d/%m/%Y"), "hip" if i % 4 == 3 else "knee", "LR"[i % 2],
+                   "Cooled" if i % 3 else "Conventional", 55 + i, "GP" if i % 2 else "Ortho",
+                   v[0], six_w, v[2], v[3], v[4], 10 * v[4] - 5,
+                   None if six_w is None else f"{round(100 * (v[0] - six_w) / v[0])}%",
+                   repeat])  # fmt: skip
+    wb.save(HERE / "uk_wide.xlsx")
+
+
+def long_mrn() -> None:
+    """A long CSV: MRN, name, D.O.B., a Visit column of 6/52 labels, Date seen, NRS."""
+    rows = ["MRN,Name,D.O.B.,Date of procedure,Joint,Visit,Date seen,NRS,Comments"]
+    for i in range(6):
+        month, day = 1 + i, 1 + i % 4  # every date has a day of 12 or less: either order reads
+        done = dt.date(2024, month, day)
+        seen = {
+            "Pre-op": done,
+            "6/52": dt.date(2024, month + 1, day + 8),
+            "3/12": dt.date(2024, month + 3, day + 3),
+        }
+        for (label, when), score in zip(seen.items(), visits(i)[:3], strict=True):
+            nrs = "DNA" if (i, label) == (3, "6/52") else str(score)
+            note = "walks daily" if label == "Pre-op" else ""
+            rows.append(
+                f"{4410200 + i},{NAMES[i]},{1 + i:02d}/0{2 + i}/196{i},{done:%d/%m/%Y},"
+                f"{'shoulder' if i == 5 else 'knee'},{label},{when:%d/%m/%Y},{nrs},{note}"
+            )
+    (HERE / "long_mrn.csv").write_text("\n".join(rows) + "\n")
+
+
+def uk_two_row_header() -> None:
+    """Group cells over the names: Hosp No and NHS Number, visit labels under "Pain score"."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "RFA audit"
+    ws.append(["Shoulder and knee RFA audit, pain clinic"])
+    ws.append(["Patient", None, None, None, "Procedure", None, None, "Pain score (NRS 0-10)",
+               None, None, None, "Outcome"])  # fmt: skip
+    ws.merge_cells("A2:D2")
+    ws.merge_cells("E2:G2")
+    ws.merge_cells("H2:K2")
+    ws.merge_cells("L2:M2")
+    ws.append(["Hosp No", "Surname", "Forename", "NHS Number", "Date of procedure",
+               "Joint", "Technique", "Pre-op", "6/52", "3/12", "1 yr", "Responder",
+               "Date of TKR"])  # fmt: skip
+    for i in range(8):
+        v = visits(i)
+        done = dt.date(2022, 2 + i, 10)
+        ws.append([f"K{3300 + i}", NAMES[i % 6].split()[1], NAMES[i % 6].split()[0],
+                   f"943 476 {5590 + i}", done, "shoulder" if i % 4 == 1 else "knee",
+                   "Cooled RFA" if i % 2 else "Conventional RFA", *v[:3], v[4],
+                   "Y" if v[2] <= v[0] / 2 else "N",
+                   done + dt.timedelta(days=400) if i == 6 else None])  # fmt: skip
+    ws.append(["Mean", None, None, None, None, None, None, 7.9, 2.5, 4.0, 7.0])
+    wb.save(HERE / "uk_two_row_header.xlsx")
+
+
 if __name__ == "__main__":
     for make in (
         title_notes_blank,
@@ -189,6 +265,9 @@ if __name__ == "__main__":
         truncated_xlsx,
         encrypted_xlsx,
         old_excel,
+        uk_wide,
+        long_mrn,
+        uk_two_row_header,
     ):
         make()
     print("wrote", ", ".join(sorted(p.name for p in HERE.iterdir() if p.suffix != ".py")))
