@@ -18,6 +18,7 @@ SAMPLE = Path(__file__).parents[1] / "data" / "sample"
 NOTEBOOKS = Path(__file__).parents[1] / "notebooks"
 
 AUDIT_SECTIONS = [
+    "Key findings",  # first: the handful of numbers a meeting wants
     "Data quality",
     "The cohort",
     "How long relief lasts",
@@ -220,10 +221,29 @@ def test_report_on_data_with_errors_exits_1_before_running(tmp_path: Path) -> No
         check=False,
     )
     assert r.returncode == 1
-    assert 'bad.csv row 7 (patient P00002), column "score": 14 is outside' in r.stderr
+    assert "bad.csv: 1 error(s) (1 out of range); see each with its row: outcomes validate" in (
+        r.stderr
+    )
+    assert "P00002" not in r.stderr
     assert "Traceback" not in r.stderr
     assert not (tmp_path / "out" / "audit_report.html").exists()
 
 
 def test_notebooks_folder_is_the_one_used() -> None:
     assert notebook_path("audit") == NOTEBOOKS / "audit_report.ipynb"
+
+
+def test_key_findings_open_the_report_with_the_numbers_of_analyze(audit: Path) -> None:
+    """Every sentence of the key findings is analyze's own, from Analysis.key_findings()."""
+    import html as html_lib
+
+    from outcomes.analysis import analyze
+    from outcomes.summary import key_findings_lines
+
+    text = html_lib.unescape(audit.read_text())
+    result = analyze(
+        SAMPLE / "followup_long.csv", events=SAMPLE / "events.csv", by="joint", n_boot=20
+    )
+    for line in key_findings_lines(result.key_findings()):
+        assert line in text, line
+    assert text.index("Key findings") < text.index("SHA-256")

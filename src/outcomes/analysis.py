@@ -172,6 +172,16 @@ class Analysis:
         )
         return out
 
+    def key_findings(self) -> pd.DataFrame:
+        """The handful of numbers an audit wants first, as data (see :mod:`outcomes.findings`).
+
+        Every output (reports, slides, ``analyze``'s summary and JSON) renders
+        this one table, so their numbers agree.
+        """
+        from outcomes.findings import key_findings
+
+        return key_findings(self)
+
     def complications(self) -> pd.DataFrame:
         """Complications by kind with exact 95% CIs (see ``endpoints.complication_rates``)."""
         return complication_rates(self.cohort)
@@ -261,6 +271,10 @@ class Analysis:
             }
         from outcomes.benchmark import benchmark_records, compare
 
+        out["key_findings"] = [
+            {k: (_num(v) if isinstance(v, float) else v) for k, v in r.items()}
+            for r in _records(self.key_findings().astype(object).where(lambda f: f.notna(), None))
+        ]
         out["benchmarks"] = benchmark_records(compare(self))
         if self.by is not None:
             out["by"] = self.by

@@ -124,6 +124,68 @@ def _not_used(a: Analysis) -> list[str]:
     return [f"Scores not used: {each} (this analysis uses {inst}; choose with --instrument)."]
 
 
+def _pct_words(est: float, lo: float, hi: float) -> str:
+    """ "45% (95% CI 39-52%)"; the estimate alone when there is no interval."""
+    if not math.isfinite(est):
+        return "not estimable"
+    digits = 1 if 0 < est < 0.1 else 0
+    text = f"{100 * est:.{digits}f}%"
+    if math.isfinite(lo) and math.isfinite(hi):
+        text += f" (95% CI {100 * lo:.{digits}f}-{100 * hi:.{digits}f}%)"
+    return text
+
+
+def key_findings_lines(table: pd.DataFrame) -> list[str]:
+    """The key findings (:meth:`Analysis.key_findings`) in plain words, one sentence each."""
+    lines = []
+    for r in _records(table):
+        key = r["key"]
+        est, lo, hi = float(r["estimate"]), float(r["lower"]), float(r["upper"])
+        if key == "cohort":
+            lines.append(f"{int(est):,} procedures in {int(r['n']):,} patients; {r['note']}.")
+        elif key == "responders_3m":
+            lines.append(
+                f"At 3 months {_pct_words(est, lo, hi)} of the {int(r['n']):,} procedures "
+                "assessed then had relief (at least the responder threshold)."
+            )
+        elif key == "median_months":
+            est_m = Estimate(est, lo, hi, str(r["note"]))
+            lines.append(f"Relief lasted a median of {format_estimate(est_m)}.")
+        elif key in ("relief_12m", "relief_24m"):
+            months = key.removeprefix("relief_").removesuffix("m")
+            lines.append(
+                f"An estimated {_pct_words(est, lo, hi)} of initial responders still had relief "
+                f"at {months} months."
+                if math.isfinite(est)
+                else f"Relief at {months} months: {r['note'] or 'not estimable'}."
+            )
+        elif key == "completer_24m":
+            ref = _pct_words(
+                float(r["reference"]), float(r["reference_lower"]), float(r["reference_upper"])
+            )
+            still = _pct_words(
+                float(r["relief"]), float(r["relief_lower"]), float(r["relief_upper"])
+            )
+            why = (
+                ": the completer figure is higher because patients whose relief wears off often "
+                "stop attending"
+                if est > float(r["relief"])
+                else ""
+            )
+            lines.append(
+                f"{str(r['group']).capitalize()}: of the {int(r['n']):,} procedures still "
+                f"assessed at 24 months, {_pct_words(est, lo, hi)} had relief, beside "
+                f"{ref} pooled in the literature ({r['source']}), which also counts only "
+                "those still followed. Counting those who stopped coming too, an estimated "
+                f"{still} of initial responders still had relief at 24 months{why}."
+            )
+        elif key == "standards":
+            lines.append(f"Audit standards: {int(est)} of {int(r['n'])} met ({r['note']}).")
+        elif key == "serious_complications":
+            lines.append(f"Serious complications: {r['note']}, {_pct_words(est, lo, hi)}.")
+    return lines
+
+
 def summary_text(analysis: Analysis) -> str:
     """A readable report of an :class:`~outcomes.analysis.Analysis`."""
     a = analysis
@@ -140,6 +202,9 @@ def summary_text(analysis: Analysis) -> str:
     )
     excluded = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in c["excluded"].items())
     lines = [
+        "Key findings:",
+        *(f"- {x}" for x in key_findings_lines(a.key_findings())),
+        "",
         f"Input:      {files}",
         f"Method:     {METHOD_NAMES.get(a.method, a.method)}; {ci}",
         f"Definition: {a.definition.describe()}",
@@ -202,30 +267,40 @@ def summary_text(analysis: Analysis) -> str:
 def cover_markdown(
     analysis: Analysis, *, title: str, clinic: str = "", period: str = "", analysed_on: str = ""
 ) -> str:
-    """The report's cover as Markdown: what, whose, when, from which files, how defined."""
+    """The report's opening as Markdown: what, whose, when, then the key findings."""
     import datetime as dt
 
+    when = analysed_on or dt.date.today().isoformat()
+    lines = [f"# {title}", ""]
+    facts = [f"**Clinic:** {clinic}" if clinic else "", f"**Period:** {period}" if period else ""]
+    facts.append(f"**Date of analysis:** {when}")
+    lines += ["  \n".join(f for f in facts if f), "", "## Key findings", ""]
+    lines += [f"- {x}" for x in key_findings_lines(analysis.key_findings())]
+    lines += [
+        "",
+        "*Details, definitions and methods follow; the input files are listed at the end.*",
+    ]
+    return "\n".join(lines)
+
+
+def provenance_markdown(analysis: Analysis) -> str:
+    """The input files with their SHA-256, the software, and the definition of relief."""
     from outcomes import __version__
 
     a = analysis
     files = "\n".join(f"| {s.name} | {s.rows:,d} | `{s.sha256}` |" for s in a.cohort.sources)
-    when = analysed_on or dt.date.today().isoformat()
-    lines = [f"# {title}", ""]
-    if clinic:
-        lines.append(f"**Clinic:** {clinic}  ")
-    if period:
-        lines.append(f"**Period:** {period}  ")
-    lines += [
-        f"**Date of analysis:** {when}  ",
-        f"**Software:** outcomes {__version__} (method: {METHOD_NAMES.get(a.method, a.method)})",
-        "",
-        "| input file | data rows | SHA-256 |",
-        "|---|---:|---|",
-        files,
-        "",
-        f"**Definition of relief.** {a.definition.describe()}",
-    ]
-    return "\n".join(lines)
+    return "\n".join(
+        [
+            f"**Software:** outcomes {__version__} (method: "
+            f"{METHOD_NAMES.get(a.method, a.method)})",
+            "",
+            "| input file | data rows | SHA-256 |",
+            "|---|---:|---|",
+            files,
+            "",
+            f"**Definition of relief.** {a.definition.describe()}",
+        ]
+    )
 
 
 def methods_paragraph(analysis: Analysis) -> str:
