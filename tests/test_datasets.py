@@ -161,8 +161,12 @@ def test_visit_days_follow_the_schedule(cohort: SimulatedCohort) -> None:
 
 def test_procedure_dates_within_enrolment(cohort: SimulatedCohort) -> None:
     d = cohort.truth.merge(cohort.to_wide(), on="procedure_id")["procedure_date"]
-    assert d.min() >= pd.Timestamp("2021-01-01")
-    assert d.max() <= pd.Timestamp("2024-06-30")
+    assert (cohort.params.start_date, cohort.params.enrolment_end) == (
+        date(2018, 1, 1),
+        date(2023, 12, 31),
+    )
+    assert d.min() >= pd.Timestamp("2018-01-01")
+    assert d.max() <= pd.Timestamp("2023-12-31")
 
 
 def test_wide_holds_the_same_assessments(cohort: SimulatedCohort) -> None:
@@ -338,7 +342,7 @@ def test_bilateral_knees_are_separate_procedures(cohort: SimulatedCohort) -> Non
     [
         pytest.param({"joint_probabilities": {"knee": 0.7, "hip": 0.2}}, id="joints sum below 1"),
         pytest.param({"p_missed_visit": 1.5}, id="probability above 1"),
-        pytest.param({"data_cut": date(2024, 1, 1)}, id="data cut before enrolment end"),
+        pytest.param({"data_cut": date(2023, 6, 30)}, id="data cut before enrolment end"),
         pytest.param({"flare_visit_days": (7, 20)}, id="flare visit after day 14"),
         pytest.param(
             {"visit_months": {"2w": 0.5, "1m": 1.0, "6w": 1.1}}, id="overlapping visit windows"
@@ -346,6 +350,9 @@ def test_bilateral_knees_are_separate_procedures(cohort: SimulatedCohort) -> Non
         pytest.param(
             {"relief_weibull": {("knee", "cooled_rfa"): (1.5, 14.0)}}, id="missing Weibull group"
         ),
+        pytest.param({"p_stop_after_loss": {0.0: 1.5}}, id="stop probability above 1"),
+        pytest.param({"p_stop_after_loss": {-3.0: 0.5}}, id="stop from negative months"),
+        pytest.param({"p_stop_after_loss": 0.4}, id="stop probability not keyed by months"),
     ],
 )
 def test_invalid_parameters_rejected(change: dict[str, object]) -> None:
@@ -355,7 +362,11 @@ def test_invalid_parameters_rejected(change: dict[str, object]) -> None:
 
 def test_parameters_change_the_cohort() -> None:
     p = dataclasses.replace(
-        SimulationParameters(), p_missed_visit=0.0, dropout_per_year=0.0, p_flare=0.0
+        SimulationParameters(),
+        p_missed_visit=0.0,
+        dropout_per_year=0.0,
+        p_stop_after_loss={},
+        p_flare=0.0,
     )
     c = simulate_cohort(500, seed=1, params=p)
     assert c.params is p
@@ -367,6 +378,74 @@ def test_parameters_change_the_cohort() -> None:
     # With no missed visit, a procedure followed to the end has all 7 follow-up visits.
     completed = t[t["end_reason"] == "completed"]
     assert (completed.groupby("procedure_id").size() == 7).all()
+
+
+# Informative drop-out ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def attending() -> pd.DataFrame:
+    """Relief at the 3- to 24-month visits by procedure (NaN: not attended), and
+    whether the 6- and 18-month visits were due before the data cut.
+
+    No missed visits, background drop-out, death, withdrawal, knee replacement or
+    repeat: a visit is then missed only because the patient stopped attending.
+    """
+    p = dataclasses.replace(
+        SimulationParameters(),
+        p_missed_visit=0.0,
+        dropout_per_year=0.0,
+        death_per_year=0.0,
+        withdrawal_per_year=0.0,
+        knee_replacement_per_year=0.0,
+        p_repeat=0.0,
+    )
+    c = simulate_cohort(20_000, seed=5, params=p)
+    t = with_truth(c)
+    t = t[t["visit"].isin(["3m", "6m", "12m", "18m", "24m"])]
+    t = t.assign(relief=t["score"] <= t["baseline"] / 2)
+    wide = t.pivot(index="procedure_id", columns="visit", values="relief")
+    procedure_date = c.to_wide().set_index("procedure_id")["procedure_date"]
+
+    def due(months: float) -> pd.Series:  # the visit's whole window ends before the data cut
+        last_day = round(round(months * 30.4375) * (1 + p.visit_jitter)) + 1
+        return procedure_date + pd.Timedelta(days=last_day) <= pd.Timestamp(p.data_cut)
+
+    return wide.assign(due_6m=due(6), due_18m=due(18))
+
+
+@pytest.mark.parametrize(
+    ("visit", "following", "stop"),
+    [
+        pytest.param("3m", "6m", 0.4, id="before 12 months"),
+        pytest.param("12m", "18m", 0.9, id="from 12 months"),
+    ],
+)
+def test_patients_without_relief_stop_attending(
+    attending: pd.DataFrame, visit: str, following: str, stop: float
+) -> None:
+    seen = attending[attending[visit].notna() & attending[f"due_{following}"]]
+    relief = seen[visit].astype(bool)
+    without, within = seen[~relief], seen[relief]
+    assert len(without) > 1000 and len(within) > 1000
+    # In relief: every due visit is attended (nothing else stops a patient here).
+    assert within[following].notna().all()
+    # Without relief: the next visit is attended with probability 1 - stop.
+    attended = without[following].notna().mean()
+    se = math.sqrt(stop * (1 - stop) / len(without))
+    assert abs(attended - (1 - stop)) < 4 * se  # 4 binomial standard errors
+
+
+def test_stopping_is_lost_to_follow_up_on_the_day_of_a_visit_without_relief() -> None:
+    p = dataclasses.replace(SimulationParameters(), dropout_per_year=0.0)
+    c = simulate_cohort(2000, seed=8, params=p)
+    t = with_truth(c)
+    last = t.sort_values("assessment_date").groupby("procedure_id").tail(1)
+    lost = last[last["end_reason"] == "lost_to_follow_up"]
+    assert len(lost) > 500
+    assert (lost["assessment_date"] == lost["followup_end_date"]).all()
+    assert (lost["score"] > lost["baseline"] / 2).all()  # the last visit found no relief
+    assert (lost["day"] >= p.response_day).all()
 
 
 @settings(max_examples=25, deadline=None)
@@ -419,3 +498,28 @@ def test_write_sample(tmp_path: Path) -> None:
     events = pd.read_csv(paths[2], parse_dates=["event_date"])
     assert len(events) == len(expected.events)
     assert (events["event_date"].to_numpy() == expected.events["event_date"].to_numpy()).all()
+
+
+# The bundled sample ------------------------------------------------------------
+
+
+def test_bundled_sample_shows_the_completer_effect() -> None:
+    """Knees: responder rates among those assessed near the pooled literature, relief shorter."""
+    from outcomes.analysis import analyze
+
+    sample = Path(__file__).parents[1] / "data" / "sample"
+    result = analyze(
+        sample / "followup_long.csv", events=sample / "events.csv", by="joint", n_boot=0
+    )
+    knee = next(g for g in result.groups if g.name == "knee")
+    rates = knee.responder_rates.set_index("months")
+    relief = knee.curve.relief_at.set_index("months")["estimate"]
+    # 12 months: about the pooled 43% (kanjanapanang2025), all treated knees assessed.
+    assert 0.40 <= rates.loc[12.0, "rate"] <= 0.50
+    # 24 months: near the pooled 58%, with enough knees assessed then ...
+    assert rates.loc[24.0, "assessed"] >= 40
+    assert 0.45 <= rates.loc[24.0, "rate"] <= 0.65
+    # ... while far fewer initial responders kept their relief that long.
+    assert rates.loc[24.0, "rate"] - relief.loc[24.0] >= 0.2
+    assert rates.loc[24.0, "rate"] > rates.loc[12.0, "rate"]  # completers look better later
+    assert 9 <= knee.curve.median.estimate <= 12  # months

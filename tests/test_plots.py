@@ -174,9 +174,9 @@ def test_complication_labels_hide_small_counts(result) -> None:
         t.get_text()
         for t in plots.complications(rates, suppress_small=True).axes[0].get_yticklabels()
     ]
-    assert "Nerve injury (2/300)" in plain
+    assert "Nerve injury (1/300)" in plain
     assert "Nerve injury (<5/300)" in hidden
-    assert "Swelling (15/300)" in hidden
+    assert "Swelling (12/300)" in hidden
 
 
 def test_a_figure_is_saved_in_the_style_it_was_drawn_in(result, tmp_path: Path) -> None:

@@ -14,6 +14,11 @@ score is at most ``floor(baseline / 2)``; otherwise it is above ``baseline / 2``
 Only the early "2w" visit (days 7-13 by default) departs from this, through
 the post-procedure flare.
 
+Drop-out is informative, as in a clinic: a patient found without relief at a
+visit often stops attending (``SimulationParameters.p_stop_after_loss``),
+while patients in relief keep coming, so responder rates among those assessed
+overstate how long relief lasts.
+
 Everything is vectorised over procedures; the only Python loops run over
 visits, repeat generations, joints or (joint, technique) groups.
 """
@@ -55,6 +60,7 @@ _END_REASONS = (
 _DAYS_PER_YEAR = 365.25
 _DAYS_PER_MONTH = _DAYS_PER_YEAR / 12
 _EPOCH = np.datetime64("1970-01-01", "D")
+_NEVER = np.iinfo(np.int64).max  # a day that never comes (no stop)
 _PROCEDURE_COLUMNS = (
     "patient_id",
     "procedure_id",
@@ -84,19 +90,21 @@ def _default_techniques() -> dict[str, dict[str, float]]:
 
 
 def _default_weibull() -> dict[tuple[str, str], tuple[float, float]]:
+    # Shape 0.9 throughout; scale = median / ln(2) ** (1 / 0.9), median in the comment.
+    # The literature row each follows is in SimulationParameters' docstring.
     return {
-        ("knee", "conventional_rfa"): (1.3, 9.0),
-        ("knee", "cooled_rfa"): (1.5, 14.0),
-        ("knee", "pulsed_rf"): (1.2, 6.0),
-        ("knee", "chemical"): (1.3, 8.0),
-        ("hip", "conventional_rfa"): (1.3, 8.0),
-        ("hip", "cooled_rfa"): (1.4, 10.0),
-        ("hip", "pulsed_rf"): (1.2, 5.0),
-        ("hip", "chemical"): (1.3, 7.0),
-        ("shoulder", "conventional_rfa"): (1.3, 7.0),
-        ("shoulder", "cooled_rfa"): (1.4, 9.0),
-        ("shoulder", "pulsed_rf"): (1.2, 6.0),
-        ("shoulder", "chemical"): (1.3, 6.0),
+        ("knee", "conventional_rfa"): (0.9, 11.3),  # median 7.5 months
+        ("knee", "cooled_rfa"): (0.9, 19.5),  # 13.0
+        ("knee", "pulsed_rf"): (0.9, 7.5),  # 5.0
+        ("knee", "chemical"): (0.9, 12.0),  # 8.0
+        ("hip", "conventional_rfa"): (0.9, 7.5),  # 5.0
+        ("hip", "cooled_rfa"): (0.9, 21.0),  # 14.0
+        ("hip", "pulsed_rf"): (0.9, 6.0),  # 4.0
+        ("hip", "chemical"): (0.9, 9.0),  # 6.0
+        ("shoulder", "conventional_rfa"): (0.9, 9.0),  # 6.0
+        ("shoulder", "cooled_rfa"): (0.9, 13.5),  # 9.0
+        ("shoulder", "pulsed_rf"): (0.9, 7.5),  # 5.0
+        ("shoulder", "chemical"): (0.9, 7.5),  # 5.0 (no shoulder procedure is chemical)
     }
 
 
@@ -104,26 +112,67 @@ def _default_weibull() -> dict[tuple[str, str], tuple[float, float]]:
 class SimulationParameters:
     """The true parameters of the synthetic cohort.
 
-    Defaults are chosen to be consistent with the abstracts in
-    ``shared/references/joint-denervation-literature.md`` (e.g. knee cooled RFA:
-    70% responders, mean relief 12.6 months against 12.5 in kapural2019); they
-    are plausible, not estimates. Rates "per year" are the probability of the
-    event within one year under a constant hazard.
+    Defaults make a cohort that looks like a pain clinic's, consistent with the
+    abstracts in ``shared/references/joint-denervation-literature.md`` (cited by
+    their row id, e.g. kanjanapanang2025); they are plausible choices, not
+    estimates, and a value that no row gives is called an assumption. Two
+    things matter most for what the sample shows:
+
+    - Knee relief among responders has a median of about 9 months (7.5 for
+      conventional RFA, 13 for cooled RFA), with a long tail: about 20% of
+      responders still have relief at 24 months.
+    - Drop-out is informative: a patient whose pain has returned often stops
+      attending (``p_stop_after_loss``) or comes back for a repeat
+      (``p_repeat``), while patients in relief keep attending. So the responder
+      rate among the knees assessed at a visit (what papers report) overstates
+      relief: about 45% at 12 and 50% at 24 months, near the pooled 43% and
+      58% of kanjanapanang2025, while only about a quarter of initial
+      responders are still in relief at 24 months.
+
+    Rates "per year" are the probability of the event within one year under a
+    constant hazard.
 
     Parameters
     ----------
     joint_probabilities : Mapping[str, float]
         Share of patients by treated joint (``knee``, ``hip``, ``shoulder``).
+        Assumption: knee denervation is the common one (most rows of the
+        literature file are knee studies); 75% knee gives about 40-50 knees
+        assessed at 24 months in a sample of 300 procedures.
     technique_probabilities : Mapping[str, Mapping[str, float]]
         Share of techniques within each joint. A patient's second knee and
         repeat procedures use the technique of the first procedure.
     response_probability : Mapping[str, float]
         Probability, by technique, that a procedure brings relief at all
-        (a "responder"). Relief starts on the procedure day.
+        (a "responder"). Relief starts on the procedure day. Cooled RFA 0.65:
+        kapural2019 (responders 65%). Conventional RFA 0.55: yildiz2023 (50%
+        responders at 3 months, after some relief has already ended). Chemical
+        0.55: yildiz2023 (phenol, 53.1% at 3 months). Pulsed RF 0.45: an
+        assumption (non-ablative; pinto_bjane reports a mean NRS fall of only
+        34.4% at 6 months).
     relief_weibull : Mapping[tuple[str, str], tuple[float, float]]
         Weibull (shape, scale in months since the procedure) of the duration
-        of relief among responders, by (joint, technique). A responder whose
-        relief ends before the first visit on or after day 14 (e.g. 10% of
+        of relief among responders, by (joint, technique); median = scale *
+        ln(2) ** (1 / shape). Shape 0.9 throughout: a slowly falling hazard, as
+        when relief that ends within months in some patients (pmc9441169,
+        conventional RFA: mean 2.6 months) lasts beyond 2 years in others
+        (kanjanapanang2025: 58% responders at 24 months among those assessed;
+        nice2023: relief "up to 2 years", typically less). Knee: cooled RFA
+        (0.9, 19.5), median 13 months, restricted mean over 24 months 13.5 and
+        52% of responders in relief at 12 months (kapural2019: mean relief 12.5
+        months; pmc9441169: mean 11.1 months, 46% of all treated at 12 months);
+        conventional RFA (0.9, 11.3), median 7.5, shorter than cooled as in
+        pmc9441169 (2.6 vs 11.1 months; 8.8% vs 46% at 12 months), with 57% of
+        responders in relief at 6 months (kose2022: 62% with relief lasting 6
+        months or more); chemical (0.9, 12.0), median 8 (shaikh2023: 43.5%
+        responders at a mean 9.9 months); pulsed RF (0.9, 7.5), median 5, an
+        assumption. Hip: cooled RFA (0.9, 21.0), median 14 (hip2021: 69%
+        responders at 6 months, 52% at 12); conventional RFA (0.9, 7.5), median
+        5 (karaoglu2024: NRS 8.9 before, 5.1 at 3 months and 5.8 at 6, so most
+        relief has gone by 6 months); pulsed RF and chemical shorter, an
+        assumption. Shoulder: pulsed RF (0.9, 7.5), median 5 (pinto_bjane: NRS
+        fell 34.4% at 6 months); the others an assumption. A responder whose
+        relief ends before the first visit on or after day 14 (e.g. 15% of
         shoulder pulsed RF responders end before day 30) is seen as a
         non-responder there; ``responder`` in the truth is the latent state.
     p_right_side : float
@@ -172,25 +221,50 @@ class SimulationParameters:
     baseline_days_before : tuple[int, int]
         Inclusive range of days before the procedure of the baseline visit.
     p_missed_visit : float
-        Probability that a follow-up visit is missed (the baseline never is).
+        Probability that a follow-up visit is missed (the baseline never is),
+        whatever the relief: an assumption.
+    p_stop_after_loss : Mapping[float, float]
+        Informative drop-out. After each attended visit (from
+        ``response_day`` on) that finds no relief, because relief has ended
+        or never came, the patient stops attending that procedure's visits
+        with this probability: every later visit is missed, though the
+        patient may still come back for a repeat (``p_repeat``). Keyed by
+        months since the procedure: a visit uses the entry with the largest
+        key at or below its nominal months (0 if none). Default 0.4 before
+        12 months and 0.9 from the 12-month visit on, where many clinics end
+        the routine schedule (the literature file's schedules: "1, 3, 6, 12
+        months with optional 18 and 24") and patients without relief are
+        mostly discharged. The values are assumptions, set so that the
+        responder rates among those assessed (completers) come near the
+        pooled 43% at 12 months and 58% at 24 months of kanjanapanang2025,
+        while patients in relief keep attending. Probabilities in [0, 1],
+        keys in months >= 0.
     start_date, enrolment_end : datetime.date
         First procedures fall uniformly between these dates; no procedure
-        (second knee, repeat) is done after ``enrolment_end``.
+        (second knee, repeat) is done after ``enrolment_end``. Defaults
+        2018-01-01 to 2023-12-31: with the data cut 18 months after the end,
+        most procedures can reach their 24-month visit, the time of the
+        pooled 24-month figure (kanjanapanang2025).
     data_cut : datetime.date
         Administrative end of follow-up: nothing after it is recorded.
     dropout_per_year, death_per_year, withdrawal_per_year : float
         Patient-level competing ends of follow-up, counted from the first
-        procedure. Drop-out is not recorded as an event (the clinic does not
-        know); death and withdrawal are.
+        procedure, whatever the relief. Drop-out is not recorded as an event
+        (the clinic does not know); death and withdrawal are. Background
+        drop-out 3% a year is low on purpose (an assumption): most drop-out
+        follows loss of relief (``p_stop_after_loss``).
     knee_replacement_per_year : float
         Knee replacement of a treated knee, counted from its first procedure;
         ends follow-up of that knee and is recorded as event ``surgery``.
     p_repeat : float
         Probability that a responder whose relief ends while still followed is
-        offered a repeat on the same joint and side.
+        offered a repeat on the same joint and side (hip2021 reports repeats
+        with similar relief; the 30% is an assumption).
     repeat_delay_days : tuple[int, int]
         Inclusive range of days from loss of relief to the repeat. The lower
-        bound of 35 keeps the repeat's baseline visit after the loss.
+        bound of 35 keeps the repeat's baseline visit after the loss; the
+        upper bound of 120 (an assumption) brings most repeats before the
+        next scheduled visit of the original procedure.
     max_repeats : int
         Largest number of repeats on one joint side.
     complication_probabilities : Mapping[str, float]
@@ -201,15 +275,15 @@ class SimulationParameters:
     """
 
     joint_probabilities: Mapping[str, float] = field(
-        default_factory=lambda: {"knee": 0.7, "hip": 0.2, "shoulder": 0.1}
+        default_factory=lambda: {"knee": 0.75, "hip": 0.17, "shoulder": 0.08}
     )
     technique_probabilities: Mapping[str, Mapping[str, float]] = field(
         default_factory=_default_techniques
     )
     response_probability: Mapping[str, float] = field(
         default_factory=lambda: {
-            "conventional_rfa": 0.60,
-            "cooled_rfa": 0.70,
+            "conventional_rfa": 0.55,
+            "cooled_rfa": 0.65,
             "pulsed_rf": 0.45,
             "chemical": 0.55,
         }
@@ -252,15 +326,16 @@ class SimulationParameters:
     visit_jitter: float = 0.10
     baseline_days_before: tuple[int, int] = (0, 30)
     p_missed_visit: float = 0.15
-    start_date: date = date(2021, 1, 1)
-    enrolment_end: date = date(2024, 6, 30)
+    p_stop_after_loss: Mapping[float, float] = field(default_factory=lambda: {0.0: 0.4, 12.0: 0.9})
+    start_date: date = date(2018, 1, 1)
+    enrolment_end: date = date(2023, 12, 31)
     data_cut: date = date(2025, 6, 30)
-    dropout_per_year: float = 0.10
+    dropout_per_year: float = 0.03
     death_per_year: float = 0.01
     withdrawal_per_year: float = 0.01
     knee_replacement_per_year: float = 0.04
     p_repeat: float = 0.3
-    repeat_delay_days: tuple[int, int] = (35, 180)
+    repeat_delay_days: tuple[int, int] = (35, 120)
     max_repeats: int = 3
     complication_probabilities: Mapping[str, float] = field(
         default_factory=lambda: {
@@ -309,10 +384,29 @@ def _check_parameters(p: SimulationParameters) -> list[str]:
         if not 0 <= p.response_probability.get(technique, -1.0) <= 1:
             out.append(f"response_probability[{technique!r}] must be in [0, 1]")
     values = {f.name: getattr(p, f.name) for f in fields(p)}
-    rates = {k: v for k, v in values.items() if k.startswith("p_") or k.endswith("_per_year")}
+    rates = {
+        k: v
+        for k, v in values.items()
+        if (k.startswith("p_") or k.endswith("_per_year")) and not isinstance(v, Mapping)
+    }
     rates["visit_jitter"] = p.visit_jitter
     rates.update({f"complication {k}": v for k, v in p.complication_probabilities.items()})
     out += [f"{k} = {v!r} must be in [0, 1)" for k, v in rates.items() if not 0 <= v < 1]
+    stop = p.p_stop_after_loss
+    if not isinstance(stop, Mapping):
+        out.append(
+            f"p_stop_after_loss = {stop!r} must map months to a probability, e.g. {{0: 0.4}}"
+        )
+    else:
+        bad = {
+            k: v
+            for k, v in stop.items()
+            if not (_is_number(k) and _is_number(v) and k >= 0 and 0 <= v <= 1)
+        }
+        if bad:
+            out.append(
+                f"p_stop_after_loss: {bad} needs months >= 0 as keys and probabilities in [0, 1]"
+            )
     for name, (lo, hi) in ((k, v) for k, v in values.items() if isinstance(v, tuple)):
         if not 0 <= lo <= hi:
             out.append(f"{name} = {(lo, hi)} must satisfy 0 <= low <= high")
@@ -337,6 +431,10 @@ def _check_parameters(p: SimulationParameters) -> list[str]:
     if p.max_repeats < 0:
         out.append("max_repeats must be >= 0")
     return out
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, int | float | np.integer | np.floating) and not isinstance(x, bool)
 
 
 def _jitter_window(months: float, jitter: float) -> tuple[int, int]:
@@ -366,7 +464,9 @@ class SimulatedCohort:
         ``responder`` (bool), ``relief_months`` (months since the procedure,
         NaN for non-responders), ``loss_date`` (first day without relief, NaT
         for non-responders; may fall after follow-up ends),
-        ``followup_end_date`` and ``end_reason``.
+        ``followup_end_date`` and ``end_reason`` (``lost_to_follow_up``: the
+        background drop-out, or the patient stopped attending after a visit
+        without relief, whose date is then the end).
     params : SimulationParameters
         The parameters the cohort was drawn from.
     """
@@ -576,6 +676,7 @@ def _draw_outcomes(
             nominal = round(months * _DAYS_PER_MONTH)
             u = rng.uniform(-p.visit_jitter, p.visit_jitter, size)
             offsets[:, k] = np.round(nominal * (1 + u))
+    attended, stop = _draw_attendance(procs["date"], offsets, loss_off, p, rng)
     candidates = np.column_stack(
         [
             pat["death"][procs["patient"]],
@@ -593,9 +694,43 @@ def _draw_outcomes(
         "relief_days": relief_days,
         "loss_off": loss_off,
         "offsets": offsets,
+        "attended": attended,
+        "stop": stop,
         "natural_end": natural_end,
         "reason": reason,
     }
+
+
+def _draw_attendance(
+    date_: Array, offsets: Array, loss_off: Array, p: SimulationParameters, rng: np.random.Generator
+) -> tuple[Array, Array]:
+    """Which scheduled visits are attended, and the day a patient stops attending.
+
+    Every follow-up visit is missed with ``p_missed_visit``. After each attended
+    visit from ``response_day`` on that finds no relief (relief lost, or never
+    there), the patient stops attending that procedure with
+    ``p_stop_after_loss``: all its later visits are missed. The stop day is
+    that visit's day (``_NEVER`` when the patient never stops).
+    """
+    size, width = offsets.shape
+    attended = np.ones((size, width), dtype=bool)
+    attended[:, 1:] = rng.random((size, width - 1)) >= p.p_missed_visit
+    without_relief = attended & (offsets >= p.response_day) & (offsets >= loss_off[:, None])
+    stops = without_relief & (rng.random((size, width)) < _stop_probabilities(p)[None, :])
+    rows, first = np.arange(size), np.argmax(stops, axis=1)  # first visit followed by a stop
+    stopped, stop_off = stops[rows, first], offsets[rows, first]
+    attended &= ~stopped[:, None] | (offsets <= stop_off[:, None])
+    return attended, np.where(stopped, date_ + stop_off, _NEVER)
+
+
+def _stop_probabilities(p: SimulationParameters) -> Array:
+    """``p_stop_after_loss`` at each visit of ``p.visits`` (baseline first: 0)."""
+    steps = sorted(p.p_stop_after_loss.items())
+    months = [0.0, *p.visit_months.values()]
+    out = np.zeros(len(months))
+    for k, m in enumerate(months[1:], start=1):  # a handful of visits
+        out[k] = next((prob for start, prob in reversed(steps) if start <= m), 0.0)
+    return out
 
 
 def _keep_first(procs: dict[str, Array], n: int) -> dict[str, Array]:
@@ -609,6 +744,9 @@ def _keep_first(procs: dict[str, Array], n: int) -> dict[str, Array]:
     children = np.flatnonzero(out["parent"] >= 0)
     parents = out["parent"][children]
     out["end"] = out["natural_end"].copy()
+    stopped = out["stop"] < out["end"]  # stopped attending after a visit without relief
+    out["end"][stopped] = out["stop"][stopped]
+    out["reason"][stopped] = _END_REASONS.index("lost_to_follow_up")
     out["end"][parents] = out["date"][children]
     out["reason"][parents] = _END_REASONS.index("repeat_procedure")
     return out
@@ -679,9 +817,7 @@ def _assemble(
     scores = _draw_scores(procs, p, rng)
     offsets = procs["offsets"]
     visit_day = date_[:, None] + offsets
-    attended = np.ones(offsets.shape, dtype=bool)
-    attended[:, 1:] = rng.random((n, offsets.shape[1] - 1)) >= p.p_missed_visit
-    keep = attended & (visit_day <= end[:, None])
+    keep = procs["attended"] & (visit_day <= end[:, None])
     which, visit = np.nonzero(keep)  # row-major: procedures in order, visits in order
     columns = {k: v[which] for k, v in proc_cols.items()}
     columns["visit"] = np.array(p.visits, dtype=object)[visit]
