@@ -70,28 +70,28 @@ def test_pooled_24_month_row_uses_the_analysis_responder_rate(sample: Analysis) 
 def test_exact_test_and_wilson_interval_match_r(sample: Analysis) -> None:
     row = compare(sample).set_index("reference_id").loc["kanjanapanang2025_24m"]
     at24 = sample.responder_rates.set_index("months").loc[24.0]
-    assert (at24["responders"], at24["assessed"]) == (4, 137)  # the sample's counts
-    # R 4.2.2: binom.test(4, 137, p = 0.58)$p.value
-    assert row["p_value"] == pytest.approx(1.2670435320045e-44, rel=1e-9)
-    # R 4.2.2: prop.test(4, 137, correct = FALSE)$conf.int
-    assert row["cohort_lower"] == pytest.approx(0.0114115251628473, abs=1e-12)
-    assert row["cohort_upper"] == pytest.approx(0.0726649883854079, abs=1e-12)
+    assert (at24["responders"], at24["assessed"]) == (31, 58)  # the sample's counts
+    # R 4.2.2: binom.test(31, 58, p = 0.58)$p.value
+    assert row["p_value"] == pytest.approx(0.507536293385851, rel=1e-9)
+    # R 4.2.2: prop.test(31, 58, correct = FALSE)$conf.int
+    assert row["cohort_lower"] == pytest.approx(0.408001750439952, abs=1e-12)
+    assert row["cohort_upper"] == pytest.approx(0.656679776747137, abs=1e-12)
 
 
 def test_two_sample_comparison_matches_r(sample: Analysis) -> None:
-    """hip2021: 66/96 responders at 6 months; the sample: 96/245 (all joints)."""
+    """hip2021: 66/96 responders at 6 months; the sample: 90/167 (all joints)."""
     row = compare(sample).set_index("reference_id").loc["hip2021_6m"]
-    assert row["cohort_n"] == 245 and row["cohort_value"] == pytest.approx(96 / 245)
-    # R 4.2.2: prop.test(c(96, 66), c(245, 96), correct = FALSE)$p.value
-    assert row["p_value"] == pytest.approx(8.78349082372639e-07, rel=1e-9)
+    assert row["cohort_n"] == 167 and row["cohort_value"] == pytest.approx(90 / 167)
+    # R 4.2.2: prop.test(c(90, 66), c(167, 96), correct = FALSE)$p.value
+    assert row["p_value"] == pytest.approx(0.0182055387560755, rel=1e-9)
     # R 4.2.2, Newcombe's hybrid score interval from R's Wilson intervals:
-    #   w1 <- prop.test(96, 245, correct = FALSE)$conf.int
+    #   w1 <- prop.test(90, 167, correct = FALSE)$conf.int
     #   w2 <- prop.test(66, 96, correct = FALSE)$conf.int
-    #   p1 <- 96/245; p2 <- 66/96; d <- p1 - p2
+    #   p1 <- 90/167; p2 <- 66/96; d <- p1 - p2
     #   c(d - sqrt((p1 - w1[1])^2 + (w2[2] - p2)^2), d + sqrt((w1[2] - p1)^2 + (p2 - w2[1])^2))
-    assert row["difference"] == pytest.approx(-0.295663265306122, abs=1e-12)
-    assert row["difference_lower"] == pytest.approx(-0.398308688313794, abs=1e-12)
-    assert row["difference_upper"] == pytest.approx(-0.179159186401580, abs=1e-12)
+    assert row["difference"] == pytest.approx(-0.148577844311377, abs=1e-12)
+    assert row["difference_lower"] == pytest.approx(-0.261600364232479, abs=1e-12)
+    assert row["difference_upper"] == pytest.approx(-0.025515822173552, abs=1e-12)
     assert row["test"].startswith("two-sample z-test") and "66/96" in row["test"]
 
 
@@ -158,7 +158,7 @@ def test_joint_filter_and_include_other(short_knee: Analysis, sample: Analysis) 
     mixed = compare(sample).set_index("reference_id")
     assert hips <= set(mixed.index)
     assert (
-        "The cohort mixes joints (knee 229, hip 45, shoulder 26 procedures)"
+        "The cohort mixes joints (knee 241, hip 39, shoulder 20 procedures)"
         in (mixed.loc["kanjanapanang2025_24m", "comparability"])
     )
     assert not hips & set(compare(sample, joint="knee")["reference_id"])
@@ -235,7 +235,7 @@ def test_sentences_give_reference_and_cohort_numbers(sample: Analysis) -> None:
     sentences = benchmark_sentences(compare(sample), sample)
     at24 = next(s for s in sentences if "pooled 58%" in s)
     assert at24.startswith(
-        "At 24 months 2.9% (95% CI 1.1-7.3%) of the 137 procedures assessed (knee, hip and "
+        "At 24 months 53% (95% CI 41-66%) of the 58 procedures assessed (knee, hip and "
         "shoulder) still had at least 50% relief, against a pooled 58% (48-67%) in the "
         "literature (Kanjanapanang et al. 2025, Pain Medicine)"
     )
@@ -297,8 +297,16 @@ def test_cli_benchmark_table_sentences_and_json() -> None:
     assert r.returncode == 0, r.stderr
     assert "kanjanapanang2025_24m" in r.stdout and "comparability" in r.stdout
     assert "against a pooled 58% (48-67%)" in r.stdout
+    assert "=== joint = knee ===" in r.stdout  # several joints: each against its own
     r = subprocess.run([*base, "--json"], capture_output=True, text=True, check=False)
-    rows = json.loads(r.stdout)
+    per_joint = json.loads(r.stdout)
+    assert set(per_joint) == {"knee", "hip", "shoulder"}
+    assert any(x["reference_id"] == "nice2023_2y" for x in per_joint["knee"])
+    assert all(x["reference_id"] != "nice2023_2y" for x in per_joint["hip"])
+    r = subprocess.run(
+        [*base, "--all-joints", "--json"], capture_output=True, text=True, check=False
+    )
+    rows = json.loads(r.stdout)  # the whole cohort at once, a list as before
     assert any(x["reference_id"] == "nice2023_2y" for x in rows)
     bad = subprocess.run(
         [*base, "--references", "nope.csv"], capture_output=True, text=True, check=False
@@ -360,3 +368,20 @@ def test_a_cohort_seen_on_day_730_gets_its_24_month_figures(day_730: Analysis) -
     assert row["cohort_value"] == rates["rate"] and row["cohort_n"] == 280
     assert not row["comparability"].startswith("Cannot compare")
     assert row["cohort_relief_probability"] == at24["estimate"]
+
+
+def test_each_joint_meets_its_own_references(sample: Analysis) -> None:
+    from outcomes.benchmark import compare_joints
+
+    parts = {joint: table for joint, _, table in compare_joints(sample)}
+    assert set(parts) == set(sample.relief["joint"].dropna().unique())
+    for joint, table in parts.items():
+        assert (table["reference_joint"] == joint).all(), joint
+
+
+def test_references_are_labelled_by_first_author_year_technique_and_size(sample: Analysis) -> None:
+    t = compare(sample).set_index("reference_id")
+    assert t.loc["davis2018_6m", "reference_label"] == "Davis 2018 (cooled RFA, n = 76)"
+    pooled = t.loc["kanjanapanang2025_24m"]
+    assert pooled["pooled"] and pooled["reference_label"].startswith("Kanjanapanang 2025 (pooled")
+    assert not t.loc["davis2018_6m", "pooled"]

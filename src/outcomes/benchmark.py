@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from outcomes.analysis import Analysis
     from outcomes.survival import ReliefCurve
 
-__all__ = ["benchmark_records", "benchmark_sentences", "compare", "compare_by"]
+__all__ = ["benchmark_records", "benchmark_sentences", "compare", "compare_by", "compare_joints"]
 
 _TECHNIQUE_NAMES = {
     "conventional_rfa": "conventional RFA",
@@ -58,11 +58,12 @@ _RESULT_COLUMNS = tuple(
     "measure months reference_value reference_lower reference_upper cohort_value "
     "cohort_lower cohort_upper cohort_n difference difference_lower difference_upper "
     "p_value test comparability cohort_relief_probability "
-    "cohort_relief_probability_lower cohort_relief_probability_upper".split()
+    "cohort_relief_probability_lower cohort_relief_probability_upper reference_n "
+    "reference_label pooled".split()
 )
 _TEXT_RESULTS = tuple(
     "reference_id citation reference_joint reference_technique reference_design "
-    "measure test comparability".split()
+    "measure test comparability reference_label pooled".split()
 )
 _RECORD_KEYS = tuple(
     "reference_id citation measure months reference_value reference_lower "
@@ -190,6 +191,9 @@ def compare(
                 "reference_upper": _float(ref["upper"]),
                 **row,
                 "comparability": text,
+                "reference_n": _float(ref["n_treated"]),
+                "reference_label": _label_of(ref),
+                "pooled": _is_pooled(ref),
             }
         )
     out = pd.DataFrame(rows, columns=list(_RESULT_COLUMNS))
@@ -198,6 +202,42 @@ def compare(
             out[c] = out[c].astype(float)
     out["cohort_n"] = out["cohort_n"].astype("Int64")
     return out
+
+
+def _is_pooled(ref: dict[str, Any]) -> bool:
+    """Whether a reference pools several studies (a meta-analysis)."""
+    return "meta-analysis" in str(ref["design"]).lower()
+
+
+def _label_of(ref: dict[str, Any]) -> str:
+    """The label "First author year (technique, n)", e.g. "Davis 2018 (cooled RFA, n = 76)".
+
+    Without an author ("et al."), the source as cited up to its first comma
+    or bracket ("Pain Physician 2021", "NICE ... IPG767", "PMC9441169 2022").
+    """
+    citation = str(ref["citation"])
+    year = re.search(r"\b(?:19|20)\d{2}\b", citation)
+    author = re.match(r"^([A-Z][\w'\-]+) et al\.?", citation)
+    if author:
+        name = author.group(1)
+    else:
+        ids = re.search(r"\b(PMC\d+|IPG\d+|PMID \d+)\b", citation)
+        name = ids.group(1) if ids else re.split(r"[,(]", citation)[0].strip()
+        name = re.sub(r"\s*\b(?:19|20)\d{2}\b", "", name).strip()
+        if ids and citation.startswith("NICE"):
+            name = f"NICE {name}"
+    name = f"{name} {year.group(0)}" if year else name
+    n = _float(ref["n_treated"])
+    size = f"n = {n:,.0f}" if math.isfinite(n) else ""
+    if _is_pooled(ref):
+        studies = re.search(r"(\d+) studies", str(ref["design"]))
+        what = f"pooled, {studies.group(1)} studies" if studies else "pooled"
+    elif _is_control(str(ref["note"])):
+        what = "control arm"
+    else:
+        what = _TECHNIQUE_NAMES.get(str(ref["technique"]), str(ref["technique"]) or "")
+    inside = ", ".join(x for x in (what, size) if x)
+    return f"{name} ({inside})" if inside else name
 
 
 _PROBABILITY_KEYS = (
@@ -828,6 +868,27 @@ def _months_ci(r: dict[str, Any]) -> str:
     est, lo, hi = _float(r["cohort_value"]), _float(r["cohort_lower"]), _float(r["cohort_upper"])
     ci = f" (95% CI {lo:.1f}-{hi:.1f})" if math.isfinite(lo) and math.isfinite(hi) else ""
     return f"{est:.1f} months{ci}"
+
+
+def compare_joints(
+    analysis: Analysis,
+    references: pd.DataFrame | str | Path | None = None,
+    *,
+    include_other: bool = False,
+) -> list[tuple[str, Analysis, pd.DataFrame]]:
+    """Each joint against its own references; the cohort as it is when it has one joint.
+
+    Returns
+    -------
+    list of (joint, Analysis of that joint, comparison table)
+        As :func:`compare_by`; an empty table when no reference is for that joint.
+    """
+    relief = analysis.relief
+    joints = [str(j) for j in relief["joint"].dropna().unique()] if "joint" in relief else []
+    if len(joints) > 1:
+        return compare_by(analysis, "joint", references, include_other=include_other)
+    name = joints[0] if joints else "all"
+    return [(name, analysis, compare(analysis, references, include_other=include_other))]
 
 
 def compare_by(

@@ -22,6 +22,7 @@ from outcomes.errors import MissingFileError, OptionError, OutcomesError, Valida
 
 if TYPE_CHECKING:
     from outcomes.analysis import Analysis
+    from outcomes.standards import Standard
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 3
 METHOD_CHOICES = ("npmle", "km", "parametric", "weibull", "loglogistic", "lognormal")
@@ -121,6 +122,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also show references of other joints and techniques, marked as such",
     )
+    b.add_argument(
+        "--all-joints",
+        action="store_true",
+        help="compare the whole cohort at once (default with several joints: each joint "
+        "against its own references)",
+    )
     b.add_argument("--json", action="store_true", help="print the comparison as JSON")
     b.set_defaults(func=_cmd_benchmark)
 
@@ -146,6 +153,14 @@ def _parser() -> argparse.ArgumentParser:
         default=Path("reports"),
         metavar="DIR",
         help="output folder (default reports)",
+    )
+    r.add_argument(
+        "--format",
+        type=_formats,
+        default=("html",),
+        metavar="F,F,...",
+        help="html (default), docx (Word) and/or pptx (16:9 slides), comma-separated; "
+        "docx and pptx are audit reports",
     )
     r.add_argument("--title", help="report title")
     r.add_argument("--clinic", default="", help="clinic name for the cover")
@@ -359,13 +374,57 @@ def _by(text: str) -> str | None:
     return None if text.lower() in ("none", "") else text
 
 
+#: Formats of ``outcomes report --format``.
+REPORT_FORMATS = ("html", "docx", "pptx")
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    """``--format html,docx,pptx``: any of :data:`REPORT_FORMATS`, comma-separated."""
+    names = tuple(dict.fromkeys(x.strip().lower() for x in text.split(",") if x.strip()))
+    unknown = [x for x in names if x not in REPORT_FORMATS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: choose from {', '.join(REPORT_FORMATS)}, comma-separated (e.g. html,docx)"
+        )
+    return names
+
+
+def _report_analysis(args: argparse.Namespace, data: Path, events: Path | None) -> Analysis:
+    """The analysis the audit notebook makes, with the same settings (for Word and slides)."""
+    from outcomes.analysis import analyze
+    from outcomes.endpoints import ReliefDefinition
+    from outcomes.schema import load_cohort
+
+    cohort = load_cohort(
+        data, events=events, mapping=args.mapping, as_of=args.as_of or dt.date.today()
+    )
+    by = _by(args.by)
+    if by is not None and (by not in cohort.procedures or cohort.procedures[by].nunique() < 2):
+        by = None  # one group only: all procedures together, as the notebook does
+    definition = ReliefDefinition(
+        percent_reduction=_percent(args),
+        absolute_reduction=args.absolute,
+        population=args.population,
+        instrument=args.instrument,
+    )
+    return analyze(cohort, definition=definition, by=by, n_boot=args.boot, seed=args.seed)
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from outcomes.report import render_report
     from outcomes.standards import load_standards
 
+    office = [f for f in args.format if f != "html"]
+    if office and args.template != "audit":
+        raise OptionError(
+            f"--format {','.join(office)} makes the audit report; use it with --template audit"
+        )
+    if office:  # fail before the long work when the office extra is missing
+        from outcomes.audit import require_office
+
+        require_office(office)
     data, events = _checked_inputs(args)
-    if args.standards is not None:
-        load_standards(args.standards)  # problems stop here, one line each
+    standards = load_standards(args.standards) if args.standards is not None else None
     titles = {
         "audit": "Joint denervation audit",
         "research": "Duration of relief after joint denervation",
@@ -387,19 +446,61 @@ def _cmd_report(args: argparse.Namespace) -> int:
     }
     if args.template != "lecture":
         params["standards_file"] = str(args.standards.resolve()) if args.standards else None
-    html = render_report(
-        data,
-        events=events,
-        mapping=args.mapping,
-        template=args.template,
-        out=args.out,
-        parameters=params,
-        progress=lambda m: print(m, file=sys.stderr),
-    )
-    figures = sorted((html.parent / "figures").glob("*"))
-    print(f"Report:  {html}")
-    print(f"Figures: {html.parent / 'figures'} ({len(figures)} files)")
+    written: list[tuple[str, Path]] = []
+    if "html" in args.format:
+        html = render_report(
+            data,
+            events=events,
+            mapping=args.mapping,
+            template=args.template,
+            out=args.out,
+            parameters=params,
+            progress=lambda m: print(m, file=sys.stderr),
+        )
+        written.append(("Report:", html))
+    if office:
+        written += _office_reports(args, data, events, standards, params, office)
+    out = args.out.resolve()
+    figures = sorted((out / "figures").glob("*"))
+    for what, path in written:
+        print(f"{what:<8} {path}")
+    print(f"Figures: {out / 'figures'} ({len(figures)} files)")
     return EXIT_OK
+
+
+def _office_reports(
+    args: argparse.Namespace,
+    data: Path,
+    events: Path | None,
+    standards: tuple[Standard, ...] | None,
+    params: dict[str, Any],
+    formats: list[str],
+) -> list[tuple[str, Path]]:
+    """The audit report as Word and/or slides, from one analysis; (label, file) each."""
+    from outcomes.audit import audit_contents
+    from outcomes.slides import write_pptx
+    from outcomes.word import write_docx
+
+    print(f"Analysing {data.name} for {' and '.join(formats)} ...", file=sys.stderr)
+    contents = audit_contents(
+        _report_analysis(args, data, events),
+        title=params["title"],
+        clinic=args.clinic,
+        period=args.period,
+        analysed_on=dt.date.today(),
+        standards=standards,
+        suppress_small=args.suppress_small,
+    )
+    out = args.out.resolve()
+    written = []
+    if "docx" in formats:
+        print("Writing audit_report.docx ...", file=sys.stderr)
+        written.append(("Word:", write_docx(contents, out / "audit_report.docx")))
+    if "pptx" in formats:
+        print("Writing audit_report.pptx ...", file=sys.stderr)
+        path = write_pptx(contents, out / "audit_report.pptx", figures=out / "figures")
+        written.append(("Slides:", path))
+    return written
 
 
 def _cmd_figures(args: argparse.Namespace) -> int:
@@ -563,14 +664,21 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
     from outcomes.benchmark import benchmark_records, compare, compare_by
 
     result = _run_analysis(args)
-    if args.by:
-        groups = compare_by(result, args.by, args.references, include_other=args.include_other)
+    by = args.by
+    several = result.relief["joint"].nunique() > 1 if "joint" in result.relief else False
+    if by is None and several and args.joint is None and not args.all_joints:
+        by = "joint"  # each joint against its own references
+    if by:
+        groups = compare_by(result, by, args.references, include_other=args.include_other)
         if args.json:
             print(json.dumps({name: benchmark_records(t) for name, _, t in groups}, indent=2))
             return EXIT_OK
         for name, sub, t in groups:
-            print(f"=== {args.by} = {name} ===")
-            _print_benchmark(t, sub)
+            print(f"=== {by} = {name} ===")
+            if t.empty:
+                print(f"No published figures for {by} {name} in the reference table.")
+            else:
+                _print_benchmark(t, sub)
             print()
         return EXIT_OK
     table = compare(

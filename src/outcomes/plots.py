@@ -15,7 +15,6 @@ global figure list is involved, so batch figure packs do not leak memory.
 from __future__ import annotations
 
 import contextlib
-import math
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -569,16 +568,34 @@ def benchmark(
         np.isfinite(t["reference_value"].astype(float))
         & np.isfinite(t["cohort_value"].astype(float))
     ]
+    # grouped by time point, each group's pooled figure last and set apart
+    pooled = t["pooled"].astype(bool) if "pooled" in t else pd.Series(False, index=t.index)
+    t = t.assign(_pooled=pooled).sort_values(["months", "_pooled"], kind="stable")
+    months = t["months"].to_numpy(dtype=float)
+    new_group = np.r_[True, months[1:] != months[:-1]] if len(t) else np.array([], dtype=bool)
+    # y from the top: a header line per group, a row per reference, a gap between groups
+    step = np.where(new_group, 2.0, 1.0) + np.r_[0.0, new_group[1:] * 0.5]
+    y = -np.cumsum(step)
+    headers = y[new_group] + 1.0
     with _rc(name):
-        fig, ax = _canvas(ax, name, "double", 25 + 6 * max(len(t), 1))
-        y = np.arange(len(t))[::-1].astype(float)
-        for (col, lo, hi), colour, marker, dy, lab in (
+        fig, ax = _canvas(ax, name, "double", 25 + 6 * max(len(t) + int(new_group.sum()), 1))
+        is_pooled = t["_pooled"].to_numpy(dtype=bool)
+        for (col, lo, hi), colour, marker, dy, lab, rows in (
             (
                 ("reference_value", "reference_lower", "reference_upper"),
                 GREY,
                 "s",
                 0.15,
                 "Published",
+                ~is_pooled,
+            ),
+            (
+                ("reference_value", "reference_lower", "reference_upper"),
+                "black",
+                "D",
+                0.15,
+                "Published, pooled",
+                is_pooled,
             ),
             (
                 ("cohort_value", "cohort_lower", "cohort_upper"),
@@ -586,23 +603,37 @@ def benchmark(
                 "o",
                 -0.15,
                 "This cohort",
+                np.ones(len(t), dtype=bool),
             ),
         ):
-            v = t[col].to_numpy(dtype=float) * scale
-            low = t[lo].to_numpy(dtype=float) * scale
-            high = t[hi].to_numpy(dtype=float) * scale
+            if not rows.any():
+                continue
+            v = t[col].to_numpy(dtype=float)[rows] * scale
+            low = t[lo].to_numpy(dtype=float)[rows] * scale
+            high = t[hi].to_numpy(dtype=float)[rows] * scale
             err = np.where(np.isfinite(low) & np.isfinite(high), [v - low, high - v], 0.0)
             err = np.clip(err, 0.0, None)  # a value at its limit, up to rounding
             ax.errorbar(
-                v, y + dy, xerr=err, fmt=marker, color=colour, ecolor=colour, capsize=2, label=lab
+                v,
+                y[rows] + dy,
+                xerr=err,
+                fmt=marker,
+                color=colour,
+                ecolor=colour,
+                capsize=2,
+                label=lab,
             )
-        labels = [
-            f"{r}" + (f", {m:g} mo" if math.isfinite(float(m)) else "")
-            for r, m in zip(t["reference_id"], t["months"], strict=True)
-        ]
-        ax.set_yticks(y)
-        ax.set_yticklabels(labels)
-        ax.set_ylim(-0.7, max(len(t), 1) - 0.3)
+        labels = [str(x) for x in t.get("reference_label", t["reference_id"])]
+        group_names = [f"{m:g} months" for m in months[new_group]]
+        ax.set_yticks(np.r_[y, headers])
+        ax.set_yticklabels([*labels, *group_names])
+        for tick in ax.get_yticklabels()[len(labels) :]:
+            tick.set_fontweight("bold")
+        for tick, p in zip(ax.get_yticklabels()[: len(labels)], is_pooled, strict=True):
+            if p:
+                tick.set_fontstyle("italic")
+        ax.tick_params(axis="y", length=0)
+        ax.set_ylim((y.min() if len(y) else -1.0) - 0.7, 0.3)
         if measure == "percent":
             ax.set_xlim(0, 100)
             ax.set_xlabel("Percent with relief (95% CI)")
