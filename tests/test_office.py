@@ -19,7 +19,7 @@ from pptx.util import Emu, Pt
 
 from outcomes import analyze, tables
 from outcomes.analysis import Analysis
-from outcomes.audit import AuditContents, _findings_lines, audit_contents, require_office
+from outcomes.audit import AuditContents, audit_contents, require_office
 from outcomes.cli import _formats, main
 from outcomes.errors import OptionError
 from outcomes.slides import MAX_BENCHMARK_SLIDES, write_pptx
@@ -309,13 +309,13 @@ def test_key_findings_hide_counts_under_5_and_the_percent_that_shows_them(
     table.loc[serious, "note"] = "3 of 300 procedures"
     r3 = table["key"] == "responders_3m"
     table.loc[r3, "n"] = 4
-    shown = _findings_lines(table, analysis, suppress_small=True)
+    shown = key_findings_lines(table, suppress_small=True)
     assert "Serious complications: <5 of 300 procedures." in shown
     assert "At 3 months <5 procedures were assessed: rate not shown (counts under 5)." in shown
     assert not any("1.0%" in line or "3 of 300" in line for line in shown)
     kept = [x for x in key_findings_lines(table) if "Serious" not in x and "At 3 months" not in x]
     assert all(line in shown for line in kept)  # the others word for word
-    assert _findings_lines(table, analysis, suppress_small=False) == key_findings_lines(table)
+    assert key_findings_lines(table, suppress_small=False) == key_findings_lines(table)
 
 
 # --------------------------------------------------------------------------- #

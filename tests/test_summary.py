@@ -36,3 +36,21 @@ NAN = math.nan
 )
 def test_format_estimate(estimate: Estimate, text: str) -> None:
     assert format_estimate(estimate) == text
+
+
+def test_key_findings_hide_counts_of_one_to_four_when_asked() -> None:
+    """--suppress-small: a sentence that would show or reveal a count of 1-4 says "<5"."""
+    import pandas as pd
+
+    from outcomes.findings import COLUMNS
+    from outcomes.summary import key_findings_lines
+
+    row = dict.fromkeys(COLUMNS, float("nan"))
+    row.update(key="serious_complications", group="all", finding="", unit="proportion",
+               estimate=2 / 300, lower=0.001, upper=0.02, n=300, note="2 of 300 procedures",
+               source="")  # fmt: skip
+    table = pd.DataFrame([row])
+    shown = key_findings_lines(table)[0]
+    hidden = key_findings_lines(table, suppress_small=True)[0]
+    assert "2 of 300" in shown and "0.7%" in shown
+    assert hidden == "Serious complications: <5 of 300 procedures." and "%" not in hidden

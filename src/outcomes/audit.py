@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,7 @@ import pandas as pd
 
 from outcomes import tables
 from outcomes.errors import OptionError
-from outcomes.summary import format_estimate, key_findings_lines
+from outcomes.summary import format_estimate, hides_small_count, key_findings_lines
 from outcomes.survival import Estimate
 
 if TYPE_CHECKING:
@@ -273,7 +272,7 @@ def audit_contents(
         analysed_on=analysed_on.isoformat() if analysed_on is not None else "",
         suppress_small=small,
         findings=findings,
-        findings_lines=tuple(_findings_lines(findings, a, small)),
+        findings_lines=tuple(key_findings_lines(findings, suppress_small=small)),
         findings_cells=tuple(_findings_cells(findings, a, small)),
         read_text=read,
         data_quality=problems,
@@ -286,9 +285,9 @@ def audit_contents(
         landmarks=landmarks,
         landmark_footnote=str(landmarks.attrs.get("footnote", "")),
         benchmark=tuple(_benchmark_part(j, sub, t, small) for j, sub, t in comparisons),
-        standards=_standards(evaluate_standards(a, standards), small),
+        standards=tables.standards_table(evaluate_standards(a, standards), suppress_small=small),
         complications=tables.complications_table(a, suppress_small=small),
-        methods=methods_paragraph(a),
+        methods=methods_paragraph(a, suppress_small=small),
         definition=a.definition.describe(),
         software=f"outcomes {__version__} (method: {METHOD_NAMES.get(a.method, a.method)})",
         inputs=inputs,
@@ -352,45 +351,6 @@ def _float(x: Any) -> float:
         return math.nan
 
 
-def _row_counts(r: dict[str, Any], analysis: Analysis) -> list[float]:
-    """The counts a key finding's sentence shows (and those its percentage reveals)."""
-    key, est, n = r["key"], _float(r["estimate"]), _float(r["n"])
-    if key == "cohort":
-        return [est, n, float(analysis.counts["analysed"])]
-    if key in ("responders_3m", "completer_24m", "serious_complications"):
-        return [n, est * n]  # assessed (or procedures), and those with relief (or complication)
-    return []
-
-
-def _suppressed_sentence(r: dict[str, Any], analysis: Analysis) -> str:
-    key, n = r["key"], _float(r["n"])
-    c = lambda x: tables.count(round(x), True)  # noqa: E731
-    if key == "cohort":
-        note = re.sub(r"^[\d,]+", c(analysis.counts["analysed"]), str(r["note"]))
-        return f"{c(_float(r['estimate']))} procedures in {c(n)} patients; {note}."
-    if key == "responders_3m":
-        return f"At 3 months {c(n)} procedures were assessed: rate not shown (counts under 5)."
-    if key == "completer_24m":
-        return (
-            f"{str(r['group']).capitalize()}: {c(n)} procedures assessed at 24 months: "
-            "rate not shown (counts under 5)."
-        )
-    k = _float(r["estimate"]) * n
-    return f"Serious complications: {c(k)} of {c(n)} procedures."
-
-
-def _findings_lines(table: pd.DataFrame, analysis: Analysis, suppress_small: bool) -> list[str]:
-    """:func:`key_findings_lines`, sentence by sentence; one naming a count of 1-4 is
-    rewritten with "<5" (and without the percentage that would reveal it)."""
-    lines = []
-    for i, r in enumerate(_records(table)):
-        if any(_small(x, suppress_small) for x in _row_counts(r, analysis)):
-            lines.append(_suppressed_sentence(r, analysis))
-        else:
-            lines += key_findings_lines(table.iloc[[i]])
-    return lines
-
-
 def _findings_cells(
     table: pd.DataFrame, analysis: Analysis, suppress_small: bool
 ) -> list[tuple[str, str]]:
@@ -400,7 +360,7 @@ def _findings_cells(
         key = r["key"]
         est, lo, hi = _float(r["estimate"]), _float(r["lower"]), _float(r["upper"])
         n = _float(r["n"])
-        hidden = any(_small(x, suppress_small) for x in _row_counts(r, analysis))
+        hidden = hides_small_count(r, suppress_small)
         if key == "cohort":
             value = (
                 f"{tables.count(round(est), suppress_small)} "
@@ -430,14 +390,6 @@ def _findings_cells(
             finding = str(r["finding"])
         cells.append((finding, value))
     return cells
-
-
-def _standards(evaluated: pd.DataFrame, suppress_small: bool) -> pd.DataFrame:
-    """:func:`tables.standards_table`, its ``n`` of 1-4 shown as "<5" when suppressing."""
-    out = tables.standards_table(evaluated)
-    if suppress_small and len(out):
-        out["n"] = [tables.count(int(n), True) for n in evaluated["n"]]
-    return out
 
 
 # --------------------------------------------------------------------------- #

@@ -6,6 +6,7 @@ Shows no patient identifier: only counts and estimates.
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
@@ -135,11 +136,59 @@ def _pct_words(est: float, lo: float, hi: float) -> str:
     return text
 
 
-def key_findings_lines(table: pd.DataFrame) -> list[str]:
-    """The key findings (:meth:`Analysis.key_findings`) in plain words, one sentence each."""
+def finding_counts(row: dict[str, Any]) -> list[float]:
+    """The counts a key finding's sentence shows, and those its percentage reveals."""
+    key, est = row["key"], float(row["estimate"])
+    n = float(row["n"]) if row["n"] is not None and not pd.isna(row["n"]) else math.nan
+    if key == "cohort":
+        analysed = re.match(r"^([\d,]+)", str(row["note"]))
+        return [est, n, float(analysed.group(1).replace(",", "")) if analysed else math.nan]
+    if key in ("responders_3m", "completer_24m", "serious_complications"):
+        return [n, est * n]  # assessed (or procedures), and those with relief (or complication)
+    return []
+
+
+def hides_small_count(row: dict[str, Any], suppress_small: bool) -> bool:
+    """Whether a key finding would show (or reveal) a count of 1-4 that must be hidden."""
+    return suppress_small and any(
+        math.isfinite(x) and 0 < round(x) < 5 for x in finding_counts(row)
+    )
+
+
+def _suppressed_sentence(row: dict[str, Any]) -> str:
+    """A key finding with its counts of 1-4 as "<5" and no percentage that reveals them."""
+    key = row["key"]
+    n = float(row["n"]) if row["n"] is not None and not pd.isna(row["n"]) else math.nan
+
+    def c(x: float) -> str:
+        return "<5" if math.isfinite(x) and 0 < round(x) < 5 else f"{round(x):,d}"
+
+    if key == "cohort":
+        counts = finding_counts(row)
+        note = re.sub(r"^[\d,]+", c(counts[2]), str(row["note"]))
+        return f"{c(float(row['estimate']))} procedures in {c(n)} patients; {note}."
+    if key == "responders_3m":
+        return f"At 3 months {c(n)} procedures were assessed: rate not shown (counts under 5)."
+    if key == "completer_24m":
+        return (
+            f"{str(row['group']).capitalize()}: {c(n)} procedures assessed at 24 months: "
+            "rate not shown (counts under 5)."
+        )
+    return f"Serious complications: {c(float(row['estimate']) * n)} of {c(n)} procedures."
+
+
+def key_findings_lines(table: pd.DataFrame, *, suppress_small: bool = False) -> list[str]:
+    """The key findings (:meth:`Analysis.key_findings`) in plain words, one sentence each.
+
+    With ``suppress_small``, a sentence that would show or reveal a count of
+    1-4 shows it as "<5" and leaves out the percentage.
+    """
     lines = []
     for r in _records(table):
         key = r["key"]
+        if hides_small_count(r, suppress_small):
+            lines.append(_suppressed_sentence(r))
+            continue
         est, lo, hi = float(r["estimate"]), float(r["lower"]), float(r["upper"])
         if key == "cohort":
             lines.append(f"{int(est):,} procedures in {int(r['n']):,} patients; {r['note']}.")
@@ -265,17 +314,31 @@ def summary_text(analysis: Analysis) -> str:
 
 
 def cover_markdown(
-    analysis: Analysis, *, title: str, clinic: str = "", period: str = "", analysed_on: str = ""
+    analysis: Analysis,
+    *,
+    title: str,
+    clinic: str = "",
+    period: str = "",
+    analysed_on: str = "",
+    standards: Any = None,
+    suppress_small: bool = False,
 ) -> str:
-    """The report's opening as Markdown: what, whose, when, then the key findings."""
+    """The report's opening as Markdown: what, whose, when, then the key findings.
+
+    ``standards`` (a CSV path or standards) are those the report evaluates;
+    ``suppress_small`` shows counts of 1-4 as "<5".
+    """
     import datetime as dt
+
+    from outcomes.findings import key_findings
 
     when = analysed_on or dt.date.today().isoformat()
     lines = [f"# {title}", ""]
     facts = [f"**Clinic:** {clinic}" if clinic else "", f"**Period:** {period}" if period else ""]
     facts.append(f"**Date of analysis:** {when}")
     lines += ["  \n".join(f for f in facts if f), "", "## Key findings", ""]
-    lines += [f"- {x}" for x in key_findings_lines(analysis.key_findings())]
+    table = key_findings(analysis, standards=standards)
+    lines += [f"- {x}" for x in key_findings_lines(table, suppress_small=suppress_small)]
     lines += [
         "",
         "*Details, definitions and methods follow; the input files are listed at the end.*",
@@ -303,8 +366,11 @@ def provenance_markdown(analysis: Analysis) -> str:
     )
 
 
-def methods_paragraph(analysis: Analysis) -> str:
-    """A methods paragraph generated from the settings actually used, ready for a paper."""
+def methods_paragraph(analysis: Analysis, *, suppress_small: bool = False) -> str:
+    """A methods paragraph generated from the settings actually used, ready for a paper.
+
+    ``suppress_small`` shows a count of 1-4 in it as "<5".
+    """
     from outcomes import __version__
 
     a = analysis
@@ -338,10 +404,12 @@ def methods_paragraph(analysis: Analysis) -> str:
                 "procedures."
             )
         if a.dropout_curve is not None:
+            k = a.dropout_converted
+            changed = "<5" if suppress_small and 0 < k < 5 else f"{k:,d}"
             estimator += (
                 " In a sensitivity analysis for informative drop-out, procedures whose follow-up "
                 "stopped while in relief, with no event ending it, were counted as losing relief "
-                f"by their next scheduled visit ({a.dropout_converted} procedures); the median "
+                f"by their next scheduled visit ({changed} procedures); the median "
                 f"was then {format_estimate(a.dropout_curve.median)}."
             )
     elif a.method == "km":

@@ -269,8 +269,11 @@ def complications_table(analysis: Analysis, *, suppress_small: bool = False) -> 
     )
 
 
-def standards_table(evaluated: pd.DataFrame) -> pd.DataFrame:
-    """:func:`outcomes.standards.evaluate_standards` as text: target, achieved, met."""
+def standards_table(evaluated: pd.DataFrame, *, suppress_small: bool = False) -> pd.DataFrame:
+    """:func:`outcomes.standards.evaluate_standards` as text: target, achieved, met.
+
+    ``suppress_small`` shows an ``n`` of 1-4 as "<5".
+    """
     rows = []
     for r in evaluated.to_dict("records"):
         months = r["measure"] == "median_months"
@@ -293,7 +296,7 @@ def standards_table(evaluated: pd.DataFrame) -> pd.DataFrame:
                 "standard": r["standard"],
                 "target": target,
                 "achieved (95% CI)": achieved,
-                "n": f"{int(r['n']):,d}",
+                "n": count(int(r["n"]), suppress_small),
                 "result": met,
                 "certainty": evidence if math.isfinite(r["achieved"]) else "",
             }
