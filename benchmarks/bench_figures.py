@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from outcomes import analyze, tables
-from outcomes.benchmark import compare
+from outcomes.benchmark import compare_joints
 from outcomes.datasets import simulate_cohort
 from outcomes.io import read_events, read_followup
 from outcomes.report import write_figures
@@ -43,7 +43,7 @@ def main() -> None:
                     result,
                     Path(tmp) / style,
                     style=style,
-                    references=compare(result),
+                    comparisons=compare_joints(result),
                     progress=lambda name: stamps.append((name.strip(), time.perf_counter())),  # noqa: B023
                 )
                 for (_, start), (name, end) in itertools.pairwise(stamps):

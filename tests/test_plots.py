@@ -185,3 +185,81 @@ def test_a_figure_is_saved_in_the_style_it_was_drawn_in(result, tmp_path: Path) 
     assert _png_size(png) == (1920, 1080)
     with pytest.raises(OptionError, match="drawn in the journal style"):
         plots.save(plots.complications(result.complications()), tmp_path / "d", "lecture")
+
+
+# --------------------------------------------------------------------------- #
+# lecture figures: compact risk table, headline, the figure pack
+
+
+def test_compact_risk_table_has_the_at_risk_row_only_and_none_has_none(result) -> None:
+    table = result.risk_table()
+    cells = _risk_cells(plots.relief_curves(result, style="lecture", risk_table="compact"))
+    assert {column for _, column, _ in cells} == {"at_risk"}
+    for r in table.to_dict("records"):
+        assert cells[(r["group"], "at_risk", r["months"])] == str(r["at_risk"])
+    fig = plots.relief_curves(result, style="lecture", risk_table="none")
+    assert _risk_cells(fig) == {} and len(fig.axes) == 1
+    with pytest.raises(OptionError, match="risk_table must be"):
+        plots.relief_curves(result, risk_table="half")
+
+
+def _knee(result):
+    from outcomes.benchmark import compare_joints
+
+    return next((j, a, t) for j, a, t in compare_joints(result) if j == "knee")
+
+
+def test_headline_draws_the_pooled_literature_and_the_clinic_at_each_time_point(result) -> None:
+    _, _, table = _knee(result)
+    pooled = table[table["pooled"] & (table["measure"] == "responder_rate")]
+    pooled = pooled.sort_values("months")
+    assert list(pooled["months"]) == [6.0, 12.0, 24.0]
+    fig = plots.headline(table, style="lecture")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["6 months", "12 months", "24 months"]
+    # the three series, in legend order, are the table's numbers in percent
+    lines = [c.lines[0] for c in ax.containers]
+    for line, column in zip(
+        lines, ("reference_value", "cohort_value", "cohort_relief_probability"), strict=True
+    ):
+        np.testing.assert_allclose(line.get_ydata(), 100 * pooled[column].to_numpy(float))
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[0].startswith("Literature, pooled") and "estimated" in legend[2]
+    source = [t.get_text() for t in ax.texts if t.get_text().startswith("Literature:")]
+    assert source == [f"Literature: {pooled['reference_label'].iloc[0]}"]
+
+
+def test_headline_without_pooled_figures_says_so(result) -> None:
+    _, _, table = _knee(result)
+    fig = plots.headline(table[~table["pooled"]], style="journal")
+    assert "No pooled figure" in " ".join(t.get_text() for t in fig.axes[0].texts)
+
+
+def test_one_source_on_the_curve_is_named_once_in_the_legend(result) -> None:
+    _, part, table = _knee(result)
+    pooled = table[table["pooled"] & (table["measure"] == "responder_rate")]
+    fig = plots.relief_curves(part, style="lecture", references=pooled, risk_table="none")
+    ax = fig.axes[0]
+    label = pooled["reference_label"].iloc[0]
+    assert not [t for t in ax.texts if t.get_text() == label]  # no label at each point
+    assert any(t.get_text().startswith(label) for t in ax.get_legend().get_texts())
+
+
+def test_figure_pack_has_per_joint_literature_figures_and_a_caption_each(
+    result, tmp_path: Path
+) -> None:
+    from outcomes.figpack import write_figures
+
+    written = write_figures(result, tmp_path, style="lecture")
+    names = {p.stem for p in written if p.suffix == ".png"}
+    expected = {"relief_curves", "benchmark_knee", "headline_knee", "relief_vs_literature_knee"}
+    assert expected <= names
+    # the sample's hip and shoulder have no pooled figure: no headline for them
+    assert not {"headline_hip", "headline_shoulder"} & names
+    captions = (tmp_path / "captions.md").read_text()
+    for stem in names:
+        assert f"**{stem}.png**: " in captions
+    assert captions.count("Kanjanapanang et al. 2025, Pain Medicine") >= 3
+    for p in written:
+        if p.suffix == ".png":
+            assert _png_size(p) == (1920, 1080), p.name

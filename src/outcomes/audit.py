@@ -405,7 +405,13 @@ def draw(
 
     a, small = contents.analysis, contents.suppress_small
     if name == "relief_curves":
-        return plots.relief_curves(a, style=style, suppress_small=small)
+        # compact on a slide: the curve keeps the room
+        return plots.relief_curves(
+            a,
+            style=style,
+            risk_table="compact" if style == "lecture" else "full",
+            suppress_small=small,
+        )
     if name == "pain_trajectory":
         return plots.pain_trajectory(a.trajectory(), style=style, suppress_small=small)
     if name == "improvement_3_months":

@@ -178,8 +178,11 @@ def _parser() -> argparse.ArgumentParser:
         "figures",
         help="write the figure pack (lecture PNGs or journal PDF/SVG)",
         description="Analyse a follow-up file and write its figures: relief curves with a "
-        "risk table, pain trajectory, improvement waterfall, benchmark, events, "
-        "complications. Without FILE, uses the bundled synthetic sample.",
+        "risk table, pain trajectory, improvement waterfall, events, complications and, for "
+        "each joint with published figures, the benchmark, the headline figure (6, 12 and 24 "
+        "months against the pooled literature) and the relief curve with the published "
+        "figures marked; captions.md holds a caption for each. Without FILE, uses the bundled "
+        "synthetic sample.",
     )
     f.add_argument("file", type=Path, nargs="?", help="follow-up scores file (default: sample)")
     _input_options(f)
@@ -188,6 +191,13 @@ def _parser() -> argparse.ArgumentParser:
         choices=("lecture", "journal"),
         default="lecture",
         help="lecture: 1920x1080 PNG (default); journal: PDF and SVG",
+    )
+    f.add_argument(
+        "--risk-table",
+        choices=("full", "compact", "none"),
+        default=None,
+        help="under the relief curves: at risk, lost and censored (full; journal default), "
+        "at risk only (compact; lecture default) or none",
     )
     f.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     _report_options(f)
@@ -505,9 +515,9 @@ def _office_reports(
 
 def _cmd_figures(args: argparse.Namespace) -> int:
     from outcomes.analysis import analyze
-    from outcomes.benchmark import compare
+    from outcomes.benchmark import compare_joints
     from outcomes.endpoints import ReliefDefinition
-    from outcomes.report import write_figures
+    from outcomes.figpack import write_figures
 
     data, events = _checked_inputs(args)
     print(f"Analysing {data.name} ...", file=sys.stderr)
@@ -532,7 +542,8 @@ def _cmd_figures(args: argparse.Namespace) -> int:
         result,
         args.out,
         style=args.style,
-        references=compare(result),
+        comparisons=compare_joints(result),
+        risk_table=args.risk_table,
         suppress_small=args.suppress_small,
         progress=lambda m: print(m, file=sys.stderr),
     )

@@ -14,10 +14,7 @@ global figure list is involved, so batch figure packs do not leak memory.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Literal
 
 import matplotlib as mpl
 import numpy as np
@@ -25,6 +22,23 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from outcomes._benchfigs import _reference_points, benchmark, headline
+from outcomes._figstyle import (
+    GREY,
+    MM_PER_INCH,
+    MONTHS_LABEL,
+    OKABE_ITO,
+    STYLES,
+    _canvas,
+    _check_style,
+    _colour,
+    _count,
+    _figure,
+    _months_axis,
+    _rc,
+    save,
+    style,
+)
 from outcomes.errors import OptionError
 from outcomes.summary import label as _label
 
@@ -39,6 +53,7 @@ __all__ = [
     "benchmark",
     "complications",
     "cumulative_incidence",
+    "headline",
     "improvement_waterfall",
     "pain_trajectory",
     "regression_forest",
@@ -46,123 +61,6 @@ __all__ = [
     "save",
     "style",
 ]
-
-Style = Literal["journal", "lecture"]
-
-#: Okabe-Ito colours in the order groups get them (yellow left out: too pale on white).
-OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
-GREY = "#7f7f7f"
-MONTHS_LABEL = "Months since procedure"
-MM_PER_INCH = 25.4
-
-_BASE = {
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": False,
-    "font.family": "DejaVu Sans",
-    "legend.frameon": False,
-    "svg.fonttype": "none",  # text stays text in SVG
-    "pdf.fonttype": 42,  # TrueType in PDF: editable in Illustrator
-    "figure.constrained_layout.use": True,
-}
-
-#: rcParams of each style.
-STYLES: dict[str, dict[str, Any]] = {
-    "journal": {
-        **_BASE,
-        "figure.dpi": 150,
-        "savefig.dpi": 300,
-        "font.size": 8,
-        "axes.titlesize": 9,
-        "axes.labelsize": 8,
-        "xtick.labelsize": 7,
-        "ytick.labelsize": 7,
-        "legend.fontsize": 7,
-        "lines.linewidth": 1.2,
-        "lines.markersize": 4,
-        "axes.linewidth": 0.6,
-        "xtick.major.width": 0.6,
-        "ytick.major.width": 0.6,
-    },
-    "lecture": {
-        **_BASE,
-        "figure.dpi": 100,
-        "savefig.dpi": 100,
-        "font.size": 22,
-        "axes.titlesize": 28,
-        "axes.labelsize": 26,
-        "xtick.labelsize": 22,
-        "ytick.labelsize": 22,
-        "legend.fontsize": 22,
-        "lines.linewidth": 4,
-        "lines.markersize": 12,
-        "axes.linewidth": 2,
-        "xtick.major.width": 2,
-        "ytick.major.width": 2,
-        "xtick.major.size": 8,
-        "ytick.major.size": 8,
-    },
-}
-
-#: Figure sizes, inches: journal single (85 mm) and double (175 mm) column; lecture 1920x1080.
-_SIZES = {
-    ("journal", "single"): (85 / MM_PER_INCH, 65 / MM_PER_INCH),
-    ("journal", "double"): (175 / MM_PER_INCH, 110 / MM_PER_INCH),
-    ("lecture", "single"): (19.2, 10.8),
-    ("lecture", "double"): (19.2, 10.8),
-}
-
-
-def _check_style(name: str) -> Style:
-    if name not in STYLES:
-        raise OptionError(f"unknown style {name!r}; choose one of: {', '.join(STYLES)}")
-    return name  # type: ignore[return-value]
-
-
-@contextlib.contextmanager
-def style(name: str) -> Iterator[None]:
-    """Context in which figures are made in a style (``"journal"`` or ``"lecture"``)."""
-    with _rc(_check_style(name)):
-        yield
-
-
-def _rc(name: str) -> contextlib.AbstractContextManager[None]:
-    return mpl.rc_context(cast(Any, STYLES[name]))
-
-
-def _figure(name: Style, width: str, height: float | None = None) -> Figure:
-    """A new figure of the style's size; ``height`` (inches) overrides journal heights."""
-    w, h = _SIZES[(name, width)]
-    if height is not None and name == "journal":
-        h = height
-    fig = Figure(figsize=(w, h), dpi=STYLES[name]["figure.dpi"], layout="constrained")
-    fig.set_label(f"outcomes:{name}")  # save() writes it in the style it was drawn in
-    return fig
-
-
-def _canvas(ax: Axes | None, name: Style, width: str, height_mm: float) -> tuple[Figure, Axes]:
-    """The given Axes and its figure, or a new figure of the style's size with one Axes."""
-    if ax is not None:
-        return ax.get_figure(), ax  # type: ignore[return-value]
-    fig = _figure(name, width, height=height_mm / MM_PER_INCH)
-    return fig, fig.subplots()
-
-
-def _colour(i: int) -> str:
-    return OKABE_ITO[i % len(OKABE_ITO)]
-
-
-def _count(n: int, suppress_small: bool) -> str:
-    """A count as text; 1-4 as "<5" when ``suppress_small``."""
-    return "<5" if suppress_small and 0 < n < 5 else f"{n:d}"
-
-
-def _months_axis(ax: Axes, ticks: Sequence[float], until: float) -> None:
-    ax.set_xticks(list(ticks))
-    ax.set_xticklabels([f"{t:g}" for t in ticks])
-    ax.set_xlim(0, until)
-    ax.set_xlabel(MONTHS_LABEL)
-
 
 # --------------------------------------------------------------------------- #
 # relief curves
@@ -241,49 +139,13 @@ def _draw_curve(
         ax.plot(smooth.times, smooth.survival, color=colour, label=label)
 
 
-def _reference_points(ax: Axes, refs: pd.DataFrame, until: float) -> None:
-    """Published figures (0-1 scale, with months) as grey diamonds with CIs, labelled."""
-    r = refs[np.isfinite(refs["months"].astype(float)) & np.isfinite(refs["reference_value"])]
-    r = r[r["months"].astype(float) <= until]
-    if r.empty:
-        return
-    x = r["months"].to_numpy(dtype=float)
-    y = r["reference_value"].to_numpy(dtype=float)
-    lo = r["reference_lower"].to_numpy(dtype=float)
-    hi = r["reference_upper"].to_numpy(dtype=float)
-    has = np.isfinite(lo) & np.isfinite(hi)
-    err = np.where(has, [y - lo, hi - y], 0.0)
-    ax.errorbar(
-        x,
-        y,
-        yerr=err,
-        fmt="D",
-        color=GREY,
-        ecolor=GREY,
-        capsize=2,
-        label="Published figures",
-        zorder=5,
-    )
-    for i, (xi, yi, name) in enumerate(zip(x, y, r["reference_id"], strict=True)):
-        right = xi > 0.75 * until  # label on the left near the right edge: stays inside
-        ax.annotate(
-            str(name),
-            (xi, yi),
-            xytext=(-5 if right else 5, 6 if i % 2 == 0 else -10),
-            textcoords="offset points",
-            ha="right" if right else "left",
-            fontsize=0.8 * mpl.rcParams["font.size"],
-            color=GREY,
-        )
-
-
 def relief_curves(
     analysis: Analysis,
     *,
     ax: Axes | None = None,
     style: str = "journal",
     references: pd.DataFrame | None = None,
-    risk_table: bool = True,
+    risk_table: bool | Literal["full", "compact", "none"] = True,
     until_months: float = 24.0,
     band: bool = True,
     suppress_small: bool = False,
@@ -306,18 +168,25 @@ def relief_curves(
         Draw the curves here; the risk table then goes in an inset below it.
     references : DataFrame, optional
         Rows of :func:`outcomes.benchmark.compare` to overlay (``months``,
-        ``reference_value``, CI), labelled by ``reference_id``.
+        ``reference_value``, CI), labelled by ``reference_label``.
+    risk_table : bool or {"full", "compact", "none"}
+        The table under the curves: at risk, lost and censored ("full",
+        True), at risk only ("compact", for slides), or none.
     until_months : float
         Right end of the x axis, months.
     suppress_small : bool
         Show risk-table counts of 1-4 as "<5".
     """
     name = _check_style(style)
+    mode = risk_table if isinstance(risk_table, str) else ("full" if risk_table else "none")
+    if mode not in ("full", "compact", "none"):
+        raise OptionError(f"risk_table must be 'full', 'compact' or 'none', not {risk_table!r}")
+    risk_table = mode != "none"
     ticks = [t for t in (0, 3, 6, 12, 18, 24, 30, 36) if t <= until_months]
     curves = analysis.curves()
     with _rc(name):
         if ax is None:
-            rows = 3 * len(curves) + (len(curves) > 1)
+            rows = (3 if mode == "full" else 1) * len(curves) + (len(curves) > 1)
             fig = _figure(name, "double", height=(70 + 4.2 * rows) / MM_PER_INCH)
             if risk_table:
                 ratio = 0.06 * rows if name == "journal" else 0.075 * rows
@@ -348,14 +217,22 @@ def relief_curves(
             ax.tick_params(labelbottom=True)
             ax.set_xlabel(MONTHS_LABEL)
             _risk_table(
-                tab, analysis.risk_table(tuple(float(t) for t in ticks)), many, suppress_small
+                tab,
+                analysis.risk_table(tuple(float(t) for t in ticks)),
+                many,
+                suppress_small,
+                compact=mode == "compact",
             )
             tab.set_xlim(0, until_months)
     return fig
 
 
-def _risk_table(ax: Axes, table: pd.DataFrame, many: bool, suppress_small: bool) -> None:
+def _risk_table(
+    ax: Axes, table: pd.DataFrame, many: bool, suppress_small: bool, *, compact: bool = False
+) -> None:
     """Counts as text at the x ticks: rows At risk, Lost relief, Censored per group.
+
+    ``compact``: the At risk row only, one per group, named by the group.
 
     Row names are the y tick labels, so that the layout makes room for them.
     """
@@ -365,19 +242,20 @@ def _risk_table(ax: Axes, table: pd.DataFrame, many: bool, suppress_small: bool)
     groups = list(pd.unique(table["group"]))
     names: list[str] = []
     colours: list[str] = []
+    rows_shown = (
+        (("at_risk", "At risk"),)
+        if compact
+        else (("at_risk", "At risk"), ("lost", "Lost relief"), ("censored", "Censored"))
+    )
     for i, g in enumerate(groups):
-        if many:
+        if many and not compact:
             names.append(_label(g))
             colours.append(_colour(i))
         sub = table[table["group"] == g]
-        for column, text in (
-            ("at_risk", "At risk"),
-            ("lost", "Lost relief"),
-            ("censored", "Censored"),
-        ):
+        for column, text in rows_shown:
             row = len(names)
-            names.append(text)
-            colours.append("black")
+            names.append(f"At risk, {_label(g)}" if compact and many else text)
+            colours.append(_colour(i) if compact and many else "black")
             for t, v in zip(sub["months"], sub[column], strict=True):
                 ax.text(
                     float(t),
@@ -536,125 +414,6 @@ def improvement_waterfall(
     return fig
 
 
-# --------------------------------------------------------------------------- #
-# forest-style plots
-
-
-_PERCENT_MEASURES = ("responder_rate", "relief_probability")
-_MONTH_MEASURES = ("mean_duration_months", "median_duration_months")
-
-
-def benchmark(
-    table: pd.DataFrame,
-    *,
-    ax: Axes | None = None,
-    style: str = "journal",
-    measure: Literal["percent", "months"] = "percent",
-) -> Figure:
-    """Cohort beside published figures, one row per reference (forest style).
-
-    ``table`` is :func:`outcomes.benchmark.compare`. ``measure="percent"``
-    shows responder rates and relief probabilities; ``"months"`` shows
-    durations. Rows without both numbers (other scales, out of reach) are
-    left out. Published: grey squares; cohort: blue circles; lines are 95% CIs.
-    """
-    name = _check_style(style)
-    kinds = _PERCENT_MEASURES if measure == "percent" else _MONTH_MEASURES
-    if measure not in ("percent", "months"):
-        raise OptionError(f"measure must be 'percent' or 'months', not {measure!r}")
-    scale = 100.0 if measure == "percent" else 1.0
-    t = table[table["measure"].isin(kinds)]
-    t = t[
-        np.isfinite(t["reference_value"].astype(float))
-        & np.isfinite(t["cohort_value"].astype(float))
-    ]
-    # grouped by time point, each group's pooled figure last and set apart
-    pooled = t["pooled"].astype(bool) if "pooled" in t else pd.Series(False, index=t.index)
-    t = t.assign(_pooled=pooled).sort_values(["months", "_pooled"], kind="stable")
-    months = t["months"].to_numpy(dtype=float)
-    new_group = np.r_[True, months[1:] != months[:-1]] if len(t) else np.array([], dtype=bool)
-    # y from the top: a header line per group, a row per reference, a gap between groups
-    step = np.where(new_group, 2.0, 1.0) + np.r_[0.0, new_group[1:] * 0.5]
-    y = -np.cumsum(step)
-    headers = y[new_group] + 1.0
-    with _rc(name):
-        fig, ax = _canvas(ax, name, "double", 25 + 6 * max(len(t) + int(new_group.sum()), 1))
-        is_pooled = t["_pooled"].to_numpy(dtype=bool)
-        for (col, lo, hi), colour, marker, dy, lab, rows in (
-            (
-                ("reference_value", "reference_lower", "reference_upper"),
-                GREY,
-                "s",
-                0.15,
-                "Published",
-                ~is_pooled,
-            ),
-            (
-                ("reference_value", "reference_lower", "reference_upper"),
-                "black",
-                "D",
-                0.15,
-                "Published, pooled",
-                is_pooled,
-            ),
-            (
-                ("cohort_value", "cohort_lower", "cohort_upper"),
-                OKABE_ITO[0],
-                "o",
-                -0.15,
-                "This cohort",
-                np.ones(len(t), dtype=bool),
-            ),
-        ):
-            if not rows.any():
-                continue
-            v = t[col].to_numpy(dtype=float)[rows] * scale
-            low = t[lo].to_numpy(dtype=float)[rows] * scale
-            high = t[hi].to_numpy(dtype=float)[rows] * scale
-            err = np.where(np.isfinite(low) & np.isfinite(high), [v - low, high - v], 0.0)
-            err = np.clip(err, 0.0, None)  # a value at its limit, up to rounding
-            ax.errorbar(
-                v,
-                y[rows] + dy,
-                xerr=err,
-                fmt=marker,
-                color=colour,
-                ecolor=colour,
-                capsize=2,
-                label=lab,
-            )
-        labels = [str(x) for x in t.get("reference_label", t["reference_id"])]
-        group_names = [f"{m:g} months" for m in months[new_group]]
-        ax.set_yticks(np.r_[y, headers])
-        ax.set_yticklabels([*labels, *group_names])
-        for tick in ax.get_yticklabels()[len(labels) :]:
-            tick.set_fontweight("bold")
-        for tick, p in zip(ax.get_yticklabels()[: len(labels)], is_pooled, strict=True):
-            if p:
-                tick.set_fontstyle("italic")
-        ax.tick_params(axis="y", length=0)
-        ax.set_ylim((y.min() if len(y) else -1.0) - 0.7, 0.3)
-        if measure == "percent":
-            ax.set_xlim(0, 100)
-            ax.set_xlabel("Percent with relief (95% CI)")
-        else:
-            ax.set_xlim(left=0)
-            ax.set_xlabel("Duration of relief, months (95% CI)")
-        if len(t):
-            ax.legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=2, borderaxespad=0.2)
-        else:
-            ax.text(
-                0.5,
-                0.5,
-                "No published figure comparable on this scale",
-                transform=ax.transAxes,
-                ha="center",
-                va="center",
-                color=GREY,
-            )
-    return fig
-
-
 def regression_forest(
     regression: pd.DataFrame,
     *,
@@ -772,41 +531,3 @@ def complications(
         if target is not None:
             ax.legend(loc="best")
     return fig
-
-
-# --------------------------------------------------------------------------- #
-# saving
-
-
-def save(fig: Figure, stem: str | Path, style: str | None = None) -> list[Path]:
-    """Write a figure: journal style as PDF and SVG, lecture as a 1920x1080 PNG.
-
-    ``stem`` is the path without extension; ``style`` defaults to the style
-    the figure was drawn in (journal for figures drawn into your own Axes).
-    Returns the files written.
-
-    Raises
-    ------
-    OptionError
-        ``style`` differs from the one the figure was drawn in (text sizes
-        and line widths are set when drawing: draw it again in that style).
-    """
-    drawn = str(fig.get_label())
-    drawn_style = drawn.split(":", 1)[1] if drawn.startswith("outcomes:") else None
-    name = _check_style(style or drawn_style or "journal")
-    if drawn_style is not None and name != drawn_style:
-        raise OptionError(
-            f"this figure was drawn in the {drawn_style} style; draw it with "
-            f"style={name!r} to save it in the {name} style"
-        )
-    stem = Path(stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    if name == "lecture":
-        fig.set_size_inches(19.2, 10.8)
-        out = [stem.with_suffix(".png")]
-        fig.savefig(out[0], dpi=100, facecolor="white")
-        return out
-    out = [stem.with_suffix(".pdf"), stem.with_suffix(".svg")]
-    for path in out:
-        fig.savefig(path, facecolor="white")
-    return out

@@ -3,7 +3,8 @@
 ``render_report`` executes one of the parameterised notebooks in
 ``notebooks/`` with papermill and converts it to a self-contained HTML file
 (code hidden, images embedded, no script loaded from the internet).
-``write_figures`` writes the figure pack of an analysis in one style.
+``write_figures`` (from :mod:`outcomes.figpack`) writes the figure pack of an
+analysis in one style.
 
 The notebooks are found beside the package in a source checkout (the
 editable install that ``make`` creates), or in ``OUTCOMES_NOTEBOOKS``.
@@ -19,11 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from outcomes.errors import MissingFileError, OptionError, OutcomesError
+from outcomes.figpack import write_figures
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from outcomes.analysis import Analysis
 
 __all__ = [
     "TEMPLATES",
@@ -76,72 +77,6 @@ def sample_files(folder: str | Path | None = None) -> tuple[Path, Path]:
     written = write_sample(out)
     by_name = {p.name: p for p in written}
     return by_name["followup_long.csv"], by_name["events.csv"]
-
-
-def _figure_list(
-    analysis: Analysis, references: pd.DataFrame | None, suppress_small: bool
-) -> list[tuple[str, Callable[[str], Any]]]:
-    from outcomes import plots
-
-    figs: list[tuple[str, Callable[[str], Any]]] = [
-        (
-            "relief_curves",
-            lambda st: plots.relief_curves(analysis, style=st, suppress_small=suppress_small),
-        ),
-        (
-            "pain_trajectory",
-            lambda st: plots.pain_trajectory(
-                analysis.trajectory(), style=st, suppress_small=suppress_small
-            ),
-        ),
-        (
-            "improvement_3_months",
-            lambda st: plots.improvement_waterfall(analysis.improvement_at(3.0), style=st),
-        ),
-        (
-            "events_after_procedure",
-            lambda st: plots.cumulative_incidence(analysis.competing_curves(), style=st),
-        ),
-        (
-            "complications",
-            lambda st: plots.complications(
-                analysis.complications(), style=st, target=0.02, suppress_small=suppress_small
-            ),
-        ),
-    ]
-    if references is not None and len(references):
-        figs.append(("benchmark", lambda st: plots.benchmark(references, style=st)))
-    regression = analysis.regression
-    if regression is not None:
-        figs.append(("time_ratios", lambda st: plots.regression_forest(regression, style=st)))
-    return figs
-
-
-def write_figures(
-    analysis: Analysis,
-    out: str | Path,
-    *,
-    style: str = "lecture",
-    references: pd.DataFrame | None = None,
-    suppress_small: bool = False,
-    progress: Callable[[str], None] | None = None,
-) -> list[Path]:
-    """Write the figure pack: relief curves, pain trajectory, waterfall, events, ...
-
-    Lecture style: 1920x1080 PNG files; journal style: PDF and SVG. The
-    benchmark figure needs ``references`` (a :func:`outcomes.benchmark.compare`
-    table). Returns the files written.
-    """
-    from outcomes import plots
-
-    out = Path(out)
-    written: list[Path] = []
-    for name, make in _figure_list(analysis, references, suppress_small):
-        fig = make(style)
-        written += plots.save(fig, out / name, style)
-        if progress is not None:
-            progress(f"  {name}")
-    return written
 
 
 def _export_html(executed: Any, title: str) -> str:
