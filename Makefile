@@ -14,7 +14,7 @@ LOCK   := constraints.txt
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[dev,federated]'
 	touch $(STAMP)
 
 # The audit report of the bundled sample: reports/audit_report.html and reports/figures/.
@@ -43,11 +43,11 @@ lock:
 	set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(PYTHON) -m venv "$$tmp/venv"; \
 	"$$tmp/venv/bin/python" -m pip install --quiet --upgrade pip; \
-	"$$tmp/venv/bin/python" -m pip install --quiet -e '.[dev]'; \
+	"$$tmp/venv/bin/python" -m pip install --quiet -e '.[dev,federated]'; \
 	{ \
-	  echo "# Tested versions of every package that pip install -e '.[dev]' installs (the"; \
+	  echo "# Tested versions of every package that pip install -e '.[dev,federated]' installs (the"; \
 	  echo "# project itself excluded); make test and make report install with -c $(LOCK)."; \
-	  echo "# Made by make lock: pip install -e '.[dev]' without constraints in a throwaway"; \
+	  echo "# Made by make lock: pip install -e '.[dev,federated]' without constraints in a throwaway"; \
 	  echo "# venv (the newest versions pyproject.toml allows), then pip freeze"; \
 	  echo "# --exclude-editable, sorted. Do not edit by hand: rerun make lock, then make test."; \
 	  echo "# $$("$$tmp/venv/bin/python" -c 'import platform as p; print("Python", p.python_version(), "on", p.system(), p.machine())'), $$(date -u +%Y-%m-%d)."; \

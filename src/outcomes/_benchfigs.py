@@ -137,6 +137,7 @@ def headline(
     ax: Axes | None = None,
     style: str = "lecture",
     title: str | None = None,
+    cohort: str = "This clinic",
 ) -> Figure:
     """This clinic against the pooled literature at 6, 12 and 24 months, like with like.
 
@@ -146,6 +147,7 @@ def headline(
     measure. Hollow circles: the clinic's estimated share of initial
     responders still in relief then, which counts those who stopped coming
     too; the gap to the blue circles is the completer effect. Lines: 95% CIs.
+    ``cohort`` names the clinic in the legend ("The pooled sites" for a pool).
     """
     name = _check_style(style)
     pooled = table["pooled"].astype(bool) if "pooled" in table else table["reference_id"] == ""
@@ -160,13 +162,13 @@ def headline(
         x = np.arange(len(t), dtype=float)
         series = (
             ("reference", "black", "D", -0.2, "Literature, pooled (of those assessed)", "full"),
-            ("cohort", OKABE_ITO[0], "o", 0.0, "This clinic (of those assessed)", "full"),
+            ("cohort", OKABE_ITO[0], "o", 0.0, f"{cohort} (of those assessed)", "full"),
             (
                 "cohort_relief_probability",
                 OKABE_ITO[1],
                 "o",
                 0.2,
-                "This clinic, estimated still in relief",
+                f"{cohort}, estimated still in relief",
                 "none",
             ),
         )

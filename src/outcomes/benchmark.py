@@ -137,6 +137,8 @@ def compare(
         if months not in rates:
             rr = analysis.responder_rates
             hit = rr[np.isclose(rr["months"].to_numpy(dtype=float), months)]
+            if hit.empty and analysis.cohort is None:  # pooled: only the shared landmarks
+                return (0, 0, math.nan, math.nan, math.nan)
             if hit.empty:
                 hit = responder_rates(analysis.cohort, (months,), analysis.definition)
             r = hit.iloc[0]

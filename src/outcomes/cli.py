@@ -1,5 +1,5 @@
 """Command line: ``outcomes init``, ``validate``, ``analyze``, ``benchmark``, ``report``,
-``figures``, ``sample``.
+``figures``, ``sample``, ``share``, ``pool``.
 
 Exit codes: 0 success (warnings allowed), 1 the data have errors, 2 usage
 errors (unknown option, missing file). Errors print one line each, never a
@@ -148,6 +148,14 @@ def _parser() -> argparse.ArgumentParser:
         "or lecture (the figure pack)",
     )
     r.add_argument(
+        "--pooled",
+        type=Path,
+        nargs="+",
+        metavar="SITE.json",
+        help="report the pooled analysis of these site summaries (outcomes share) instead "
+        "of a file: per-site and pooled curves, the funnel plot, the benchmark",
+    )
+    r.add_argument(
         "--out",
         type=Path,
         default=Path("reports"),
@@ -219,6 +227,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--seed", type=int, default=None, help="random seed (default: the sample's)")
     s.set_defaults(func=_cmd_sample)
+
+    from outcomes._cli_pool import add_parsers
+
+    add_parsers(sub)
     return parser
 
 
@@ -424,6 +436,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from outcomes.report import render_report
     from outcomes.standards import load_standards
 
+    if args.pooled:
+        return _pooled_report(args)
     office = [f for f in args.format if f != "html"]
     if office and args.template != "audit":
         raise OptionError(
@@ -474,6 +488,34 @@ def _cmd_report(args: argparse.Namespace) -> int:
     figures = sorted((out / "figures").glob("*"))
     for what, path in written:
         print(f"{what:<8} {path}")
+    print(f"Figures: {out / 'figures'} ({len(figures)} files)")
+    return EXIT_OK
+
+
+def _pooled_report(args: argparse.Namespace) -> int:
+    from outcomes.pooling import read_summaries
+    from outcomes.report import render_report
+
+    if args.file is not None:
+        raise OptionError("give either FILE or --pooled SITE.json ..., not both")
+    if [f for f in args.format if f != "html"]:
+        raise OptionError("--pooled writes the HTML report only; leave out --format")
+    read_summaries(args.pooled)  # one line per problem before the long work
+    html = render_report(
+        template="pooled",
+        out=args.out,
+        parameters={
+            "summary_files": [str(p.resolve()) for p in args.pooled],
+            "suppress_small": args.suppress_small,
+            "n_boot": args.boot,
+            "seed": args.seed,
+            **({"title": args.title} if args.title else {}),
+        },
+        progress=lambda m: print(m, file=sys.stderr),
+    )
+    out = args.out.resolve()
+    figures = sorted((out / "figures").glob("*"))
+    print(f"{'Report:':<8} {html}")
     print(f"Figures: {out / 'figures'} ({len(figures)} files)")
     return EXIT_OK
 
@@ -776,7 +818,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"outcomes: error: {_errors_in_words(exc, args)}", file=sys.stderr)
         return EXIT_DATA
     except OutcomesError as exc:
-        print(f"outcomes: error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines() or [""]:  # one line per problem
+            print(f"outcomes: error: {line}", file=sys.stderr)
         return EXIT_DATA
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()

@@ -14,6 +14,7 @@ global figure list is involved, so batch figure packs do not leak memory.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Literal
 
 import matplotlib as mpl
@@ -53,6 +54,7 @@ __all__ = [
     "benchmark",
     "complications",
     "cumulative_incidence",
+    "funnel",
     "headline",
     "improvement_waterfall",
     "pain_trajectory",
@@ -530,4 +532,50 @@ def complications(
         ax.set_xlabel("% of procedures (exact 95% CI)")
         if target is not None:
             ax.legend(loc="best")
+    return fig
+
+
+def funnel(
+    table: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    style: str = "journal",
+) -> Figure:
+    """Each site's responder rate against its number assessed, in the funnel of the pooled
+    rate's 95% and 99.8% control limits (``Pooled.funnel()``), as national audits draw it.
+
+    Dashed: the 95% limits; solid grey: the 99.8% limits; the line across: the
+    pooled rate. Each site is a labelled point.
+    """
+    from outcomes.pooling import funnel_limits
+
+    name = _check_style(style)
+    with _rc(name):
+        fig, ax = _canvas(ax, name, "single", 70)
+        t = table[table["assessed"] > 0]
+        target = float(table["pooled_rate"].iloc[0]) if len(table) else math.nan
+        top = max(float(t["assessed"].max()) * 1.15, 10.0) if len(t) else 10.0
+        n = np.arange(1.0, math.ceil(top) + 1.0)  # whole numbers assessed: binomial limits
+        lim = funnel_limits(target, n)
+        thin = 0.5 * mpl.rcParams["lines.linewidth"]
+        for side in ("lower", "upper"):
+            ax.plot(n, 100 * lim[f"{side}_95"], color=GREY, linestyle="--", linewidth=thin,
+                    label="95% limits" if side == "lower" else None)  # fmt: skip
+            ax.plot(n, 100 * lim[f"{side}_998"], color=GREY, linewidth=thin,
+                    label="99.8% limits" if side == "lower" else None)  # fmt: skip
+        ax.axhline(100 * target, color="black", linewidth=thin, label="Pooled rate")
+        ax.plot(t["assessed"], 100 * t["rate"], "o", color=OKABE_ITO[0], label="Site")
+        for i, (x, y, site) in enumerate(zip(t["assessed"], t["rate"], t["site"], strict=True)):
+            up = i % 2 == 0  # alternate above and below: neighbours' names do not collide
+            ax.annotate(str(site), (x, 100 * y), xytext=(6, 8 if up else -8),
+                        textcoords="offset points", va="bottom" if up else "top")  # fmt: skip
+        months = float(table["months"].iloc[0]) if len(table) else math.nan
+        ax.set_xlim(0, top)
+        ax.set_ylim(0, 100)
+        ax.set_xlabel(f"Procedures assessed at {months:g} months")
+        ax.set_ylabel("Responders, % of those assessed")
+        ax.legend(
+            loc="lower left", bbox_to_anchor=(0, 1), ncols=4 if name == "lecture" else 2,
+            borderaxespad=0.2,
+        )  # fmt: skip
     return fig

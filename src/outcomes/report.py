@@ -41,6 +41,7 @@ TEMPLATES = {
     "audit": "audit_report.ipynb",
     "research": "research_report.ipynb",
     "lecture": "lecture_figures.ipynb",
+    "pooled": "pooled_report.ipynb",
 }
 
 _CHECKOUT = Path(__file__).resolve().parents[2]
@@ -111,7 +112,7 @@ def render_report(
     ----------
     data : path, optional
         Follow-up file; None: the bundled synthetic sample (with its events).
-    template : {"audit", "research", "lecture"}
+    template : {"audit", "research", "lecture", "pooled"}
     out : path
         Output folder: ``<template>_report.html`` (``lecture_figures.html``),
         the executed notebook beside it, and ``figures/``.
@@ -136,19 +137,21 @@ def render_report(
     nb_in = notebook_path(template)
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    if data is None:
-        data, sample_events = sample_files(out / "sample_data")
-        events = events if events is not None else sample_events
-    params: dict[str, Any] = {
-        "data_file": str(Path(data).resolve()),
-        "events_file": str(Path(events).resolve()) if events is not None else None,
-        "mapping_file": str(Path(mapping).resolve()) if mapping is not None else None,
-        "output_dir": str(out),
-        **(parameters or {}),
-    }
+    params: dict[str, Any] = {"output_dir": str(out), **(parameters or {})}
+    if template != "pooled":  # the pooled report reads site summaries (summary_files)
+        if data is None:
+            data, sample_events = sample_files(out / "sample_data")
+            events = events if events is not None else sample_events
+        params = {
+            "data_file": str(Path(data).resolve()),
+            "events_file": str(Path(events).resolve()) if events is not None else None,
+            "mapping_file": str(Path(mapping).resolve()) if mapping is not None else None,
+            **params,
+        }
     stem = nb_in.stem
     executed_path = out / f"{stem}.ipynb"
-    say(f"Running {nb_in.name} on {Path(data).name} ...")
+    on = Path(data).name if data is not None else "the site summaries"
+    say(f"Running {nb_in.name} on {on} ...")
     try:
         pm.execute_notebook(
             str(nb_in),

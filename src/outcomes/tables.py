@@ -412,7 +412,7 @@ def benchmark_table(table: pd.DataFrame) -> pd.DataFrame:
         m = float(r["months"])
         rows.append(
             {
-                "reference": str(r["reference_id"]),
+                "reference": str(r.get("reference_label") or r["reference_id"]),
                 "measure": _label(measure),
                 "months": f"{m:g}" if math.isfinite(m) else "-",
                 "published (95% CI)": fmt(

@@ -1,0 +1,170 @@
+"""Tables and sentences of the pooled report (``outcomes report --pooled``).
+
+Computed here, not in the notebook, so that they are tested; the notebook
+``notebooks/pooled_report.ipynb`` only arranges them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from outcomes.tables import count, percent_ci
+
+if TYPE_CHECKING:
+    from outcomes.pooling import Pooled
+
+__all__ = ["competing_table", "key_findings_lines", "landmark_table", "per_joint", "sites_table"]
+
+
+def per_joint(
+    summaries: list[dict[str, Any]], *, n_boot: int = 200, seed: int = 0
+) -> list[tuple[str, Pooled, pd.DataFrame]]:
+    """Each joint pooled on its own and compared with its references (joint, pooled, table)."""
+    from outcomes.benchmark import compare
+    from outcomes.pooling import pool
+
+    whole = pool(summaries, n_boot=0)
+    joints = sorted(str(j) for j in whole.relief["joint"].dropna().unique() if j != "unknown")
+    out = []
+    for j in joints:
+        pj = pool(summaries, joint=j, n_boot=n_boot, seed=seed)
+        out.append((j, pj, compare(pj)))  # type: ignore[arg-type]
+    return out
+
+
+def _at(table: pd.DataFrame, months: float) -> Any:
+    hit = table[table["months"] == months]
+    return None if hit.empty else hit.iloc[0]
+
+
+def _finite(x: Any) -> bool:
+    return x is not None and x == x
+
+
+def key_findings_lines(pooled: Pooled, joints: list[tuple[str, Pooled, pd.DataFrame]]) -> list[str]:
+    """The pooled report's key findings, one sentence each."""
+    lines = []
+    m = pooled.curve.median
+    lines.append(
+        "Median duration of relief: "
+        + (
+            f"{m.estimate:.1f} months (95% CI {m.lower:.1f} to {m.upper:.1f})"
+            if _finite(m.estimate)
+            else "not reached"
+        )
+    )
+    for months in (12.0, 24.0):
+        r = _at(pooled.curve.relief_at, months)
+        if r is not None and _finite(r["estimate"]):
+            lines.append(
+                f"Still in relief at {months:g} months (estimated): "
+                + percent_ci(r["estimate"], r["lower"], r["upper"])
+            )
+    for j, _, cmp in joints:
+        row = cmp[cmp["pooled"] & (cmp["measure"] == "responder_rate") & (cmp["months"] == 24.0)]
+        if len(row) and _finite(row.iloc[0]["cohort_value"]):
+            r = row.iloc[0]
+            lines.append(
+                f"{j.capitalize()}, responders at 24 months among those assessed: "
+                f"{percent_ci(r['cohort_value'], r['cohort_lower'], r['cohort_upper'])}; "
+                f"{r['reference_label']}: "
+                f"{percent_ci(r['reference_value'], r['reference_lower'], r['reference_upper'])}"
+            )
+    t = pooled.site_test
+    if t is not None:
+        lines.append(
+            f"Relief durations across sites: chi-squared {t.statistic:.2f} on {t.df} df, "
+            f"p = {t.p_value:.3f} ({t.method})"
+        )
+    f12 = pooled.funnel(12.0)
+    flagged = f12[f12["signal"] != ""]
+    lines.append(
+        "Every site's 12-month responder rate is within the 99.8% funnel limits."
+        if flagged.empty
+        else "Outside the 99.8% funnel limits at 12 months: "
+        + "; ".join(
+            f"{site} ({signal})"
+            for site, signal in zip(flagged["site"], flagged["signal"], strict=True)
+        )
+    )
+    return lines
+
+
+def sites_table(pooled: Pooled, *, suppress_small: bool = False) -> pd.DataFrame:
+    """One row per site: counts, median (95% CI), relief and responders at 12 months."""
+    small = suppress_small
+    rows = []
+    for part in pooled.sites:
+        cn = part.counts
+        med = part.curve.median
+        r12 = _at(part.curve.relief_at, 12.0)
+        rr = _at(part.responder_rates, 12.0)
+        rows.append(
+            {
+                "site": part.name,
+                "patients": count(int(cn.get("patients", 0)), small),
+                "procedures": count(int(cn.get("procedures", 0)), small),
+                "analysed": count(int(cn.get("analysed", 0)), small),
+                "median, months (95% CI)": (
+                    f"{med.estimate:.1f} ({med.lower:.1f}-{med.upper:.1f})"
+                    if _finite(med.estimate)
+                    else "not reached"
+                ),
+                "still in relief at 12 months": (
+                    percent_ci(r12["estimate"], r12["lower"], r12["upper"])
+                    if r12 is not None and _finite(r12["estimate"])
+                    else "-"
+                ),
+                "responders at 12 months": (
+                    f"{count(int(rr['responders']), small)}/{count(int(rr['assessed']), small)}"
+                    if rr is not None
+                    else "-"
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def landmark_table(pooled: Pooled, *, suppress_small: bool = False) -> pd.DataFrame:
+    """Relief at each landmark (estimated) beside the responder rate among those assessed."""
+    lm, rr = pooled.curve.relief_at, pooled.responder_rates
+    return pd.DataFrame(
+        {
+            "months": [f"{m:g}" for m in lm["months"]],
+            "still in relief (estimated)": [
+                percent_ci(e, lo, hi) if _finite(e) else "-"
+                for e, lo, hi in zip(lm["estimate"], lm["lower"], lm["upper"], strict=True)
+            ],
+            "responders among those assessed": [
+                f"{count(int(k), suppress_small)}/{count(int(n), suppress_small)} "
+                + percent_ci(r, lo, hi)
+                if n
+                else "-"
+                for k, n, r, lo, hi in zip(
+                    rr["responders"],
+                    rr["assessed"],
+                    rr["rate"],
+                    rr["lower"],
+                    rr["upper"],
+                    strict=True,
+                )
+            ],
+        }
+    )
+
+
+def competing_table(pooled: Pooled) -> pd.DataFrame:
+    """Cumulative incidence of repeat procedure, surgery and death at the landmarks."""
+    comp = pooled.competing
+    return pd.DataFrame(
+        {
+            "event": comp["event"].str.replace("_", " "),
+            "months": [f"{m:g}" for m in comp["months"]],
+            "cumulative incidence (95% CI)": [
+                percent_ci(e, lo, hi) if _finite(e) else "-"
+                for e, lo, hi in zip(comp["estimate"], comp["lower"], comp["upper"], strict=True)
+            ],
+        }
+    )
