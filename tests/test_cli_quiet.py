@@ -118,3 +118,24 @@ def test_report_and_figures_render_without_stray_text(
     html = (tmp_path / "report" / "audit_report.html").read_text(encoding="utf-8")
     for bad in ("Warning:", "warnings.warn", "Traceback", sys.prefix, str(tmp_path), str(path)):
         assert bad not in html, f"{bad!r} in the report"
+
+
+@pytest.mark.parametrize("min_cell", ["0", "5"])
+def test_share_and_pool_print_only_their_own_words(
+    cohorts: dict[str, Path], min_cell: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each awkward cohort shared as a site, then all pooled (a site of one procedure too)."""
+    summaries = []
+    for i, cohort in enumerate(COHORTS):
+        out = tmp_path / f"site{i}.json"
+        code = main(["share", str(cohorts[cohort]), "--site", f"site {i}", "--out", str(out),
+                     "--min-cell", min_cell])  # fmt: skip
+        printed, err = capsys.readouterr()
+        assert code == 0, err
+        _assert_quiet(printed.replace(str(out), ""), err, tmp_path)
+        summaries.append(str(out))
+    for args in (["--boot", "20"], ["--boot", "20", "--json"], ["--by", "site", "--boot", "20"]):
+        code = main(["pool", *summaries, *args])
+        printed, err = capsys.readouterr()
+        assert code == 0, err
+        _assert_quiet(printed, err, tmp_path)
