@@ -18,7 +18,7 @@ import pytest
 
 from outcomes import analyze
 from outcomes.pooling import SummaryError, funnel_limits, pool, read_summaries
-from outcomes.sitesummary import site_summary, write_summary
+from outcomes.sitesummary import _to_schedule, site_summary, write_summary
 
 SAMPLE = Path(__file__).parents[1] / "data" / "sample"
 SITES = ("North", "South", "East")
@@ -131,12 +131,25 @@ def test_protected_summaries_have_no_line_under_five_and_say_what_was_merged(pro
                 assert up is None or lo < up
 
 
-def test_protected_histories_contain_the_exact_intervals(site_files) -> None:
-    """Widening keeps the NPMLE valid: each exact interval lies inside some shared one."""
+def test_protection_moves_visits_to_the_nearest_scheduled_visit() -> None:
+    """Day 170 and 190 both near 6 months (182): the loss, mostly before, gets (121, 182];
+    day 700 to 24 months (730); 0 and not-seen stay; 40 days is 6 weeks (45)."""
+    lower = np.array([170.0, 700.0, 0.0, 40.0])
+    upper = np.array([190.0, np.nan, 12.0, 400.0])
+    lo, up, moved = _to_schedule(lower, upper)
+    np.testing.assert_array_equal(lo, [121.0, 730.0, 0.0, 45.0])
+    np.testing.assert_array_equal(up, [182.0, np.nan, 15.0, 365.0])
+    assert moved == 6
+
+
+def test_protected_histories_contain_the_scheduled_intervals(site_files) -> None:
+    """Widening keeps the NPMLE valid: each exact interval, its visits moved to the
+    schedule, lies inside some shared one."""
     name, f, e = site_files[0]
     a = analyze(f, events=e, n_boot=0)
     exact = site_summary(a, site=name, min_cell=0)
     coarse = site_summary(a, site=name, min_cell=5)
+    assert "nearest visit of the schedule" in coarse["protection"]["steps"][0]
     shared = [
         (lo, np.inf if up is None else up)
         for h in coarse["histories"]
@@ -147,7 +160,9 @@ def test_protected_histories_contain_the_exact_intervals(site_files) -> None:
     kept = 0
     for h in exact["histories"]:
         for lo, up, *_ in h["procedures"]:
-            up = np.inf if up is None else up
+            up = np.nan if up is None else up
+            s_lo, s_up, _ = _to_schedule(np.array([lo], float), np.array([up], float))
+            lo, up = s_lo[0], np.inf if np.isnan(s_up[0]) else s_up[0]
             kept += bool(np.any((lows <= lo) & (ups >= up)))
     n = sum(len(h["procedures"]) * h["patients"] for h in exact["histories"])
     assert kept >= 0.75 * sum(len(h["procedures"]) for h in exact["histories"])
@@ -305,3 +320,17 @@ def test_pooled_report_tables_carry_each_sites_numbers(exact) -> None:
     lines = pooledreport.key_findings_lines(pooled, pooledreport.per_joint(exact, n_boot=0))
     assert lines[0].startswith("Median duration of relief: ")
     assert any(x.startswith("Knee, responders at 24 months") for x in lines)
+
+
+def test_key_findings_say_what_protection_costs_only_when_a_site_protected(
+    exact, protected
+) -> None:
+    from outcomes import pooledreport
+
+    mixed = [*exact[:2], protected[2]]
+    assert pooledreport.protection_caveat(pool(exact, n_boot=0)) == ""
+    caveat = pooledreport.protection_caveat(pool(mixed, n_boot=0))
+    assert caveat.startswith("1 of 3 sites protected small cells")
+    assert pooledreport.PROTECTED_COVERAGE in caveat
+    lines = pooledreport.key_findings_lines(pool(mixed, n_boot=0), [])
+    assert lines[-1] == caveat

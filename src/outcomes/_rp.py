@@ -139,7 +139,10 @@ class SplineModel:
     def log_cumulative_hazard(self, x: FloatArray) -> tuple[FloatArray, FloatArray]:
         """``s(x) = log H`` at log months ``x``, with its delta-method standard error."""
         b = _basis(x, self.knots)
-        se = np.sqrt(np.einsum("...i,ij,...j->...", b, self.covariance, b))
+        var = np.einsum("...i,ij,...j->...", b, self.covariance, b)
+        # A covariance estimated on very coarse data can be slightly indefinite:
+        # a negative variance has no standard error (NaN), not a warning.
+        se = np.sqrt(np.where(var >= 0.0, var, np.nan))
         return b @ self.coefficients, se
 
     def log_median(self) -> tuple[float, float]:

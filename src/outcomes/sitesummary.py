@@ -24,13 +24,17 @@ JSON-ready dict that the person approving its release can read:
     Totals.
 
 Small cells. With ``min_cell=k`` (default 5) no line of a table counts
-fewer than k patients or procedures. Lines under k are protected in steps,
-each applied only to the lines still small, and each step is written in
-``protection``:
+fewer than k patients or procedures. First every history's visits are moved
+to the nearest visit of a standard schedule (:data:`SCHEDULE_MONTHS`, on a
+log scale, as a study reports "the 6-month visit"): a rule that depends on
+the visit days alone, so it coarsens all lines alike, and without it a visit
+a few days after its grid point would be widened by a whole grid step below.
+Lines still under k are then protected in steps, each applied only to the
+lines still small, and each step is written in ``protection``:
 
 1. histories and competing times are widened onto a visit grid (1-2 weeks
    and months, then 1, 3, 6, 9, 12, 18, 24 months, then 3, 6, 12, 24 months;
-   histories last onto 6, 12, 24 months, after step 2):
+   histories last onto 6, 12, 24 months, after step 3):
    an interval (l, u] becomes (floor to grid, ceil to grid], which still
    holds the time relief was lost, so the NPMLE stays valid for the coarser
    data; an event time goes down to the grid point below;
@@ -41,7 +45,9 @@ each applied only to the lines still small, and each step is written in
    only (so the other joints keep their own lines);
 3. a history of several procedures that is still small is split into
    single procedures (those patients then count as independent);
-4. what is still small is withheld, and its size said (as "fewer than k"
+4. small single procedures, in order of their intervals, are joined in runs
+   of at least k, each run given the interval covering its members';
+5. what is still small is withheld, and its size said (as "fewer than k"
    when it is under k).
 
 With ``min_cell=0`` nothing is protected: the tables are exact.
@@ -63,7 +69,7 @@ from outcomes.io import DAYS_PER_MONTH, whole_days
 if TYPE_CHECKING:
     from outcomes.analysis import Analysis
 
-__all__ = ["FORMAT", "GRIDS_MONTHS", "site_summary", "write_summary"]
+__all__ = ["FORMAT", "GRIDS_MONTHS", "SCHEDULE_MONTHS", "site_summary", "write_summary"]
 
 #: Name and version of the file format.
 FORMAT = {"format": "outcomes-site-summary", "version": 1}
@@ -102,6 +108,9 @@ GRIDS_MONTHS: tuple[tuple[float, ...], ...] = (
     (0, 3, 6, 12, 24, 36, 60, 120),
     (0, 6, 12, 24, 120),
 )
+#: The visit schedule of protected histories (months; 0.5 and 1.5 are 2 and 6 weeks).
+SCHEDULE_MONTHS: tuple[float, ...] = (0.5, 1, 1.5, 2, 3, 4, 6, 9, 12, 18, 24, 36, 48, 60, 120)
+
 _GRID_NAMES = (
     "the monthly visit grid",
     "the 1, 3, 6, 9, 12, 18, 24-month grid",
@@ -132,6 +141,29 @@ def _ceil_to(days: pd.Series, grid: np.ndarray) -> pd.Series:
     i = np.searchsorted(grid, d, side="left")
     out = np.where(i < grid.size, grid[np.minimum(i, grid.size - 1)], np.nan)
     return pd.Series(np.where(np.isnan(d), np.nan, out), index=days.index)
+
+
+def _to_schedule(lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Visit days (lower, upper] moved to the nearest scheduled visit on a log scale
+    (0 and NaN kept). Two visits moved onto one scheduled visit: the lower goes to
+    the visit before when the two were mostly before it, else the upper to the
+    visit after. Also the number of visit days that moved."""
+    days = whole_days(np.asarray(SCHEDULE_MONTHS, dtype=float)).astype(float)
+    cut = np.sqrt(days[:-1] * days[1:])
+
+    def snap(d: np.ndarray) -> np.ndarray:
+        on = np.isfinite(d) & (d > 0)
+        return np.where(on, days[np.searchsorted(cut, np.where(on, d, 1.0))], d)
+
+    lo, up = snap(lower), snap(upper)
+    clash = np.isfinite(up) & (up <= lo)
+    down = clash & ((lower + upper) / 2 < lo)
+    up_ = clash & ~down
+    i = np.searchsorted(days, lo[down], side="left") - 1
+    lo[down] = np.where(i >= 0, days[np.maximum(i, 0)], 0.0)
+    up[up_] = days[np.minimum(np.searchsorted(days, lo[up_], side="right"), days.size - 1)]
+    moved = int(np.sum(lo != lower) + np.sum(np.isfinite(up) & (up != upper)))
+    return lo, up, moved
 
 
 # --------------------------------------------------------------------------- #
@@ -327,6 +359,9 @@ def _histories(relief: pd.DataFrame, k: int) -> tuple[list[dict[str, Any]], list
     lower = np.rint(used["lower_months"].to_numpy(float) * DAYS_PER_MONTH)
     upper = used["upper_months"].to_numpy(float)
     upper = np.where(np.isfinite(upper), np.rint(upper * DAYS_PER_MONTH), np.nan)
+    moved = 0
+    if k > 0:
+        lower, upper, moved = _to_schedule(lower, upper)
     long = pd.DataFrame(
         {
             "line": pd.factorize(used["patient"])[0],
@@ -343,13 +378,20 @@ def _histories(relief: pd.DataFrame, k: int) -> tuple[list[dict[str, Any]], list
         *widen[:3],
         ("merged across techniques", _merge_procedures("technique")),
         ("merged across joints", _merge_procedures("joint")),
-        widen[3],
+        # split before the coarsest grid: a history of several procedures is
+        # rarer than any of its procedures, which then widen less
         ("split into single procedures", _split),
-        widen[3],  # the single procedures may now meet others
+        widen[3],
         ("joined with their neighbours into wider intervals", _join_neighbours(k)),
     ]
     if k > 0:
         t, notes, withheld = _protect_histories(wide, steps, k)
+        schedule = ", ".join(f"{m:g}" for m in SCHEDULE_MONTHS)
+        notes.insert(
+            0,
+            f"patient histories: {moved:,} visit days moved to the nearest visit of the "
+            f"schedule {schedule} months",
+        )
     else:
         t, notes, withheld = _group_histories(wide), [], 0
     # JSON lines: one pass over the procedures (a history's are consecutive)
