@@ -18,7 +18,7 @@ import pytest
 
 from outcomes import analyze
 from outcomes.pooling import SummaryError, funnel_limits, pool, read_summaries
-from outcomes.sitesummary import _to_schedule, site_summary, write_summary
+from outcomes.sitesummary import _protect, _to_schedule, site_summary, write_summary
 
 SAMPLE = Path(__file__).parents[1] / "data" / "sample"
 SITES = ("North", "South", "East")
@@ -142,6 +142,29 @@ def test_protection_moves_visits_to_the_nearest_scheduled_visit() -> None:
     assert moved == 6
 
 
+def test_protection_says_only_the_steps_that_changed_a_line() -> None:
+    """A step that leaves every line as it was is not written into the summary."""
+    table = pd.DataFrame({"joint": ["knee", "hip", "knee"], "month": [3, 3, 6], "n": [4, 2, 9]})
+
+    def nothing(t: pd.DataFrame, small: pd.Series) -> pd.DataFrame:
+        return t
+
+    def merge_joints(t: pd.DataFrame, small: pd.Series) -> pd.DataFrame:
+        return t.assign(joint=t["joint"].where(~small, "any"))
+
+    kept, notes, withheld = _protect(
+        table,
+        ["joint", "month"],
+        "n",
+        [("did nothing", nothing), ("merged", merge_joints)],
+        5,
+        "x",
+    )
+    assert notes == ["x: 6 in lines under 5 merged"]
+    assert withheld == 0
+    assert sorted(kept["n"]) == [6, 9]
+
+
 def test_protected_histories_contain_the_scheduled_intervals(site_files) -> None:
     """Widening keeps the NPMLE valid: each exact interval, its visits moved to the
     schedule, lies inside some shared one."""
@@ -220,7 +243,11 @@ def test_summaries_that_do_not_match_are_refused_one_line_each(exact, tmp_path: 
     with pytest.raises(SummaryError) as err:
         read_summaries([*paths])
     lines = str(err.value).splitlines()
-    assert any("1.json: its relief definition" in x for x in lines)
+    assert any(
+        "1.json: its relief definition differs from that of 0.json "
+        "(percent_reduction 30.0 against 50.0)" in x
+        for x in lines
+    )
     assert any("the same site name 'North'" in x for x in lines)
     r = subprocess.run(
         [sys.executable, "-m", "outcomes", "pool", str(tmp_path / "bad.json"), str(paths[0])],
@@ -334,3 +361,62 @@ def test_key_findings_say_what_protection_costs_only_when_a_site_protected(
     assert pooledreport.PROTECTED_COVERAGE in caveat
     lines = pooledreport.key_findings_lines(pool(mixed, n_boot=0), [])
     assert lines[-1] == caveat
+
+
+def _merge_joints_at(summary: dict, months: float) -> dict:
+    """A copy of ``summary`` whose first relief history and its responder lines at
+    ``months`` are merged across joints, as protection does."""
+    s = json.loads(json.dumps(summary))
+    first = s["histories"][0]
+    first["procedures"] = [[lo, up, "*", tech] for lo, up, _, tech in first["procedures"]]
+    for r in s["responders"]:
+        if r["months"] == months:
+            r["joint"] = "*"
+    return s
+
+
+def test_per_joint_pool_leaves_out_what_a_site_merged_across_joints(exact) -> None:
+    """A site that merged histories across joints keeps only its common ones for a joint,
+    so its histories leave the knee curve; its responders leave only the merged landmark."""
+    merged = _merge_joints_at(exact[0], 3)
+    knee = pool([merged, *exact[1:]], joint="knee", n_boot=0)
+    others = pool(exact[1:], joint="knee", n_boot=0)
+    assert set(knee.relief["site"]) == {exact[1]["site"], exact[2]["site"]}
+    np.testing.assert_allclose(
+        knee.curve.relief_at["estimate"], others.curve.relief_at["estimate"], atol=1e-12
+    )
+    rates = knee.responder_rates.set_index("months")["assessed"]
+    rates_others = others.responder_rates.set_index("months")["assessed"]
+    rates_all = pool(exact, joint="knee", n_boot=0).responder_rates.set_index("months")["assessed"]
+    assert rates.loc[3.0] == rates_others.loc[3.0]
+    assert rates.loc[12.0] == rates_all.loc[12.0] > rates_others.loc[12.0]
+    assert knee.left_out == [f"{exact[0]['site']}'s relief histories, responders at 3 months"]
+    assert pool(exact, joint="knee", n_boot=0).left_out == []
+
+
+def test_per_joint_says_when_no_site_kept_a_joint_apart(exact) -> None:
+    """Per-joint pools that would be empty become a note, in the benchmark and key findings."""
+    from outcomes import pooledreport
+
+    def no_hip(s: dict) -> dict:
+        s = json.loads(json.dumps(s))
+        for h in s["histories"]:
+            h["procedures"] = [
+                [lo, up, "*" if j == "hip" else j, t] for lo, up, j, t in h["procedures"]
+            ]
+        return s
+
+    joints = pooledreport.per_joint([no_hip(s) for s in exact], n_boot=0)
+    # every site merged hips into other joints, so none is left for any joint's curve
+    assert [jp.joint for jp in joints] == ["hip", "knee", "shoulder"]
+    for jp in joints:
+        assert jp.pooled is None and jp.comparison.empty
+        assert jp.note == (
+            f"no site kept its {jp.joint} relief histories apart from other joints to "
+            "protect small cells"
+        )
+    lines = pooledreport.key_findings_lines(pool(exact, n_boot=0), joints)
+    assert (
+        "Hip: no estimate of its own; every site merged its hip relief histories with "
+        "other joints to protect small cells" in lines
+    )

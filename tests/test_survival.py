@@ -123,6 +123,23 @@ def test_nothing_is_reported_beyond_follow_up() -> None:
     assert np.isnan(c.rmst.estimate) and "tau beyond follow-up" in c.rmst.note
 
 
+def test_smooth_band_is_monotone_where_the_spline_extrapolates() -> None:
+    """Losses only known to fall in (0, 3], (0, 6] or (0, 12] months: the spline's own
+    band opens towards 0 in the first weeks (lower 0.07 at 0.4 months, 0.47 at 3.6);
+    the band drawn never rises and stays above its value at later times."""
+    lo = np.repeat([0, 0, 0, 0, 6, 12, 12, 24.0], [5, 5, 6, 7, 7, 7, 6, 6])
+    hi = np.repeat([3, 6, 12, INF, 12, 24, INF, INF], [5, 5, 6, 7, 7, 7, 6, 6])
+    raw_lower, _ = _spline.fit_spline(lo, hi).survival_ci(np.array([0.4, 3.6]))
+    assert raw_lower[0] < raw_lower[1]  # the spline's band alone is not monotone
+    band = fit_npmle(lo, hi, n_boot=0).smooth
+    assert band is not None
+    assert (np.diff(band.lower) <= 1e-12).all() and (np.diff(band.upper) <= 1e-12).all()
+    assert (band.lower <= band.survival + 1e-12).all() and (
+        band.survival <= band.upper + 1e-12
+    ).all()
+    assert band.lower[(band.times > 0) & (band.times <= 3)].min() > 0.3
+
+
 def test_median_not_reached() -> None:
     c = fit_npmle([1, 2, 3, 4], [2, INF, INF, INF], n_boot=0)
     assert np.isnan(c.median.estimate) and c.median.note == "not reached"

@@ -99,7 +99,7 @@ def _cmd_share(args: argparse.Namespace) -> int:
         f"competing-event lines, {len(summary['profiles']):,} Table 1 lines"
     )
     if args.min_cell > 0:
-        print(f"Small cells (under {args.min_cell}): " + ("none" if not steps else ""))
+        print(f"Small cells (under {args.min_cell}):" + ("" if steps else " none"))
         for step in steps:
             print(f"  {step}")
     else:
@@ -165,4 +165,9 @@ def _text(result: Any) -> str:
             lines.append(f"  {r['site']}: 12-month responder rate {r['signal']}")
     if result.withheld:
         lines.append("Counts a site withheld (under its minimum): " + "; ".join(result.withheld))
+    if result.left_out:
+        lines.append(
+            f"Left out of the curves by {result.by} (merged across {result.by}s at the site to "
+            "protect small cells): " + "; ".join(result.left_out)
+        )
     return "\n".join(lines)

@@ -6,7 +6,7 @@ Computed here, not in the notebook, so that they are tested; the notebook
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
 
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from outcomes.pooling import Pooled
 
 __all__ = [
+    "JointPool",
     "competing_table",
     "key_findings_lines",
     "landmark_table",
@@ -29,19 +30,41 @@ __all__ = [
 PROTECTED_COVERAGE = "82-91%"
 
 
+class JointPool(NamedTuple):
+    """One joint pooled on its own: the pooled analysis (None when no site kept that
+    joint's relief histories apart), its comparison with the joint's references, and
+    which sites were left out and why ("" when none)."""
+
+    joint: str
+    pooled: Pooled | None
+    comparison: pd.DataFrame
+    note: str
+
+
 def per_joint(
     summaries: list[dict[str, Any]], *, n_boot: int = 200, seed: int = 0
-) -> list[tuple[str, Pooled, pd.DataFrame]]:
-    """Each joint pooled on its own and compared with its references (joint, pooled, table)."""
+) -> list[JointPool]:
+    """Each joint named in the site summaries pooled on its own and compared with its
+    references; sites that merged that joint's lines with other joints are left out."""
     from outcomes.benchmark import compare
+    from outcomes.errors import OptionError
     from outcomes.pooling import pool
 
-    whole = pool(summaries, n_boot=0)
-    joints = sorted(str(j) for j in whole.relief["joint"].dropna().unique() if j != "unknown")
+    named = {str(j) for s in summaries for j in s["patients"]["by_joint"]}
     out = []
-    for j in joints:
-        pj = pool(summaries, joint=j, n_boot=n_boot, seed=seed)
-        out.append((j, pj, compare(pj)))  # type: ignore[arg-type]
+    for j in sorted(named - {"unknown", "*"}):
+        try:
+            pj = pool(summaries, joint=j, n_boot=n_boot, seed=seed)
+        except OptionError as exc:
+            out.append(JointPool(j, None, pd.DataFrame(), str(exc)))
+            continue
+        note = (
+            "left out (merged across joints at the site to protect small cells): "
+            + "; ".join(pj.left_out)
+            if pj.left_out
+            else ""
+        )
+        out.append(JointPool(j, pj, compare(pj), note))  # type: ignore[arg-type]
     return out
 
 
@@ -69,7 +92,7 @@ def protection_caveat(pooled: Pooled) -> str:
     )
 
 
-def key_findings_lines(pooled: Pooled, joints: list[tuple[str, Pooled, pd.DataFrame]]) -> list[str]:
+def key_findings_lines(pooled: Pooled, joints: list[JointPool]) -> list[str]:
     """The pooled report's key findings, one sentence each."""
     lines = []
     m = pooled.curve.median
@@ -88,7 +111,14 @@ def key_findings_lines(pooled: Pooled, joints: list[tuple[str, Pooled, pd.DataFr
                 f"Still in relief at {months:g} months (estimated): "
                 + percent_ci(r["estimate"], r["lower"], r["upper"])
             )
-    for j, _, cmp in joints:
+    for j, pj, cmp, _ in joints:
+        if pj is None:
+            lines.append(
+                f"{j.capitalize()}: no estimate of its own; every site merged its {j} relief "
+                "histories with other joints to protect small cells"
+            )
+        if cmp.empty:
+            continue
         row = cmp[cmp["pooled"] & (cmp["measure"] == "responder_rate") & (cmp["months"] == 24.0)]
         if len(row) and _finite(row.iloc[0]["cohort_value"]):
             r = row.iloc[0]

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from outcomes.endpoints import COMPETING_EVENTS, ReliefDefinition
+from outcomes.endpoints import COMPETING_EVENTS, EXCLUSIONS, ReliefDefinition
 from outcomes.errors import OptionError, OutcomesError
 from outcomes.io import DAYS_PER_MONTH
 from outcomes.sitesummary import ALL, FORMAT
@@ -75,6 +75,12 @@ def read_summaries(paths: Sequence[str | Path]) -> list[dict[str, Any]]:
     return out
 
 
+def _plain(value: Any) -> Any:
+    """``value`` as JSON reads it back (tuples become lists), to compare summaries made
+    in memory with those read from files."""
+    return json.loads(json.dumps(value))
+
+
 def _mismatches(summaries: list[dict[str, Any]]) -> list[str]:
     problems = []
     if not summaries:
@@ -86,10 +92,18 @@ def _mismatches(summaries: list[dict[str, Any]]) -> list[str]:
             ("instrument", "pain score instrument"),
             ("landmarks_months", "landmarks"),
         ):
-            if s.get(key) != first.get(key):
+            mine, theirs = _plain(s.get(key)), _plain(first.get(key))
+            if mine != theirs:
+                if isinstance(mine, dict) and isinstance(theirs, dict):
+                    fields = sorted(
+                        f for f in mine.keys() | theirs.keys() if mine.get(f) != theirs.get(f)
+                    )
+                    diff = ", ".join(f"{f} {mine.get(f)} against {theirs.get(f)}" for f in fields)
+                else:
+                    diff = f"{mine} against {theirs}"
                 problems.append(
-                    f"{s['_file']}: its {what} ({s.get(key)}) differs from that of "
-                    f"{first['_file']} ({first.get(key)}); share every site with the same options"
+                    f"{s['_file']}: its {what} differs from that of {first['_file']} ({diff}); "
+                    "share every site with the same options"
                 )
     names = [s["site"] for s in summaries]
     for name in sorted({n for n in names if names.count(n) > 1}):
@@ -153,6 +167,50 @@ def _procedures(summaries: list[dict[str, Any]]) -> pd.DataFrame:
     ]
 
 
+def _in(table: pd.DataFrame, merged: dict[str, list[str]], name: str) -> pd.Series:
+    """Rows of ``table`` from the sites whose ``name`` table was merged."""
+    return table["site"].isin([site for site, tables in merged.items() if name in tables])
+
+
+def _merged_sites(summaries: list[dict[str, Any]], field: str) -> dict[str, list[str]]:
+    """Per table, the sites that merged lines across ``field`` ("joint" or "technique")
+    to protect small cells, as sentences ("relief histories", "responders at 3, 6
+    months"). A site's remaining lines of one joint or technique are then the common
+    ones (small cells are rare outcomes), so a per-joint or per-technique estimate
+    leaves that site out of that table (responders: that landmark) rather than use them."""
+    at = {"joint": 2, "technique": 3}[field]
+    out: dict[str, list[str]] = {}
+    for s in summaries:
+        tables = [
+            name
+            for name, merged in (
+                (
+                    "relief histories",
+                    any(p[at] == ALL for h in s["histories"] for p in h["procedures"]),
+                ),
+                ("competing events", any(r[field] == ALL for r in s["competing"])),
+            )
+            if merged
+        ]
+        months = sorted({float(r["months"]) for r in s["responders"] if r[field] == ALL})
+        if months:
+            tables.append(f"responders at {', '.join(f'{m:g}' for m in months)} months")
+        if tables:
+            out[s["site"]] = tables
+    return out
+
+
+def _merged_landmarks(resp: pd.DataFrame, field: str) -> pd.Series:
+    """Responder lines of a site and landmark where that site merged across ``field``
+    (the site's other landmarks are complete and stay)."""
+    merged = resp[field] == ALL
+    return merged.groupby([resp["site"], resp["months"]]).transform("any").astype(bool)
+
+
+def _left_out_note(merged: dict[str, list[str]]) -> list[str]:
+    return [f"{site}'s {', '.join(tables)}" for site, tables in merged.items()]
+
+
 def _copy_numbers(n: pd.Series) -> np.ndarray:
     """0..n-1 for each line's repeats, in the order np.repeat makes them."""
     counts = n.to_numpy(dtype=np.int64)
@@ -211,7 +269,8 @@ def _sum_counts(summaries: list[dict[str, Any]]) -> tuple[dict[str, Any], list[s
             if key == "excluded":
                 for reason, n in v.items():
                     if n is None:
-                        missing.append(f"{s['site']}: excluded ({reason})")
+                        why = EXCLUSIONS.get(reason, reason)
+                        missing.append(f"{s['site']}: procedures excluded for {why}")
                     excluded[reason] = excluded.get(reason, 0) + int(n or 0)
                 continue
             if v is None:
@@ -274,6 +333,9 @@ class Pooled:
     site_test: Any = None
     method: str = "npmle"
     cohort: None = None
+    #: what the per-joint or per-technique estimates leave out ("A's responders at 3
+    #: months"): tables a site merged across joints or techniques to protect small cells
+    left_out: list[str] = field(default_factory=list)
 
     def curves(self) -> list[tuple[str, Any]]:
         """(name, curve) per group (sorted by name), or the pooled curve alone, as
@@ -385,6 +447,7 @@ class Pooled:
         out["pooling"] = {
             "sites": len(self.summaries),
             "counts_withheld": self.withheld,
+            "left_out": self.left_out,
             "protection": {s["site"]: s["protection"]["steps"] for s in self.summaries},
         }
         return out
@@ -479,13 +542,23 @@ def pool(
     resp = _table(sums, "responders")
     comp = _table(sums, "competing")
     counts, withheld = _sum_counts(sums)
+    left_out: list[str] = []
     if joint is not None:
-        rows = rows[rows["joint"] == joint]
-        resp = resp[resp["joint"] == joint] if len(resp) else resp
-        comp = comp[comp["joint"] == joint] if len(comp) else comp
+        merged = _merged_sites(sums, "joint")
+        left_out = _left_out_note(merged)
+        rows = rows[(rows["joint"] == joint) & ~_in(rows, merged, "relief histories")]
+        if len(resp):
+            resp = resp[(resp["joint"] == joint) & ~_merged_landmarks(resp, "joint")]
+        if len(comp):
+            comp = comp[(comp["joint"] == joint) & ~_in(comp, merged, "competing events")]
         counts = _joint_counts(sums, joint)
         if rows.empty:
-            raise OptionError(f"no relief history of joint {joint!r} in the site summaries")
+            raise OptionError(
+                f"no site kept its {joint} relief histories apart from other joints to "
+                "protect small cells"
+                if merged
+                else f"no relief history of joint {joint!r} in the site summaries"
+            )
     whole = _part("All", rows, resp, marks, tau_months, n_boot, seed, counts)
 
     site_parts = [
@@ -514,14 +587,18 @@ def pool(
     if by == "site":
         groups, test = site_parts, site_test
     elif by is not None:
-        for name in sorted(str(n) for n in rows[by].dropna().unique()):
-            sub = rows[rows[by] == name]
-            sub_resp = resp[resp[by] == name] if len(resp) else resp
+        merged = _merged_sites(sums, by)
+        left_out += _left_out_note(merged)
+        rows_by = rows[~_in(rows, merged, "relief histories")]
+        resp_by = resp[~_merged_landmarks(resp, by)] if len(resp) else resp
+        for name in sorted(str(n) for n in rows_by[by].dropna().unique()):
+            sub = rows_by[rows_by[by] == name]
+            sub_resp = resp_by[resp_by[by] == name] if len(resp_by) else resp_by
             counts_g = {"procedures_analysed": len(sub), "patients": int(sub["patient"].nunique())}
             groups.append(
                 _part(str(name), sub, sub_resp, marks, tau_months, n_boot, seed, counts_g)
             )
-        known = rows[rows[by].notna()]
+        known = rows_by[rows_by[by].notna()]
         if known[by].nunique() > 1:
             test = compare_groups(
                 known["lower_months"], known["upper_months"], known[by], cluster=known["patient"]
@@ -542,4 +619,5 @@ def pool(
         group_test=test,
         sites=site_parts,
         site_test=site_test,
+        left_out=left_out,
     )

@@ -186,8 +186,10 @@ def _protect(
         if not small.any():
             break
         before = int(t.loc[small, count].sum())
-        t = _sum(step(t, small), keys, count)
-        notes.append(f"{what}: {before:,} in lines under {k} {name}")
+        changed = _sum(step(t, small), keys, count)
+        if not changed.equals(t):  # a step that changes nothing is not said
+            notes.append(f"{what}: {_size(before, k)} in lines under {k} {name}")
+        t = changed
     small = (t[count] > 0) & (t[count] < k)
     withheld = int(t.loc[small, count].sum())
     if withheld:
@@ -420,15 +422,18 @@ def _protect_histories(
     """As :func:`_protect`, for wide histories whose columns grow when lines split."""
     notes: list[str] = []
     t = _canonical_histories(wide)
+    t = _group_histories(t)
     for name, step in steps:
-        t = _group_histories(t)
         small = (t["patients"] > 0) & (t["patients"] < k)
         if not small.any():
             break
         before = int(t.loc[small, "patients"].sum())
-        t = step(t, small)
-        notes.append(f"patient histories: {before:,} patients in lines under {k} {name}")
-    t = _group_histories(t)
+        changed = _group_histories(step(t, small))
+        if not changed.equals(t):  # a step that changes nothing is not said
+            notes.append(
+                f"patient histories: {_size(before, k)} patients in lines under {k} {name}"
+            )
+        t = changed
     small = t["patients"] < k
     withheld = int(t.loc[small, "patients"].sum())
     if withheld:

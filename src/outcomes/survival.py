@@ -489,6 +489,10 @@ def _smooth(
         median = Estimate(m.estimate, m.lower, m.upper, note)
     grid = np.linspace(0.0, fit.t_max, SMOOTH_POINTS)
     band_lo, band_hi = fit.survival_ci(grid)
+    # monotone, as the NPMLE's band: S(t) >= S(t') >= lower(t') for t' > t. Before
+    # the first visit the spline extrapolates and its band would open to 0.
+    band_lo = np.fmax.accumulate(band_lo[::-1])[::-1]
+    band_hi = np.fmin.accumulate(band_hi)
     smooth = SmoothCurve(
         times=grid,
         survival=fit.survival(grid),
