@@ -112,8 +112,50 @@ def test_unreadable_file_is_refused_in_one_line_saying_what_to_do(name: str, mes
 def test_free_text_is_not_used_and_says_so() -> None:
     cohort = load_cohort(CLINIC / "free_text_notes.csv")
     assert "notes" not in cohort.covariates and "notes" not in cohort.procedures
-    warned = [x for x in cohort.problems.lines() if "free text" in x]
-    assert len(warned) == 1 and '"notes"' in warned[0]
+    warned = [x for x in cohort.problems.lines() if "not used, so it reaches no output" in x]
+    assert len(warned) == 1 and 'column "notes" holds text' in warned[0]
+
+
+def _extra_columns_file(tmp_path: Path, **extra: list[object]) -> Path:
+    """Two patients in the contract's long format, with extra columns."""
+    base = {
+        "patient_id": ["P1", "P1", "P2", "P2"],
+        "procedure_date": ["2024-01-10"] * 2 + ["2024-02-01"] * 2,
+        "days_after": [-1, 91, -1, 91],
+        "score": [8, 3, 7, 2],
+    }
+    path = tmp_path / "extra.csv"
+    pd.DataFrame({**base, **extra}).to_csv(path, index=False)
+    return path
+
+
+def test_short_text_that_is_not_a_known_covariate_reaches_no_output(tmp_path: Path) -> None:
+    """A carer's name in a short "Social" column, and event text and dates typed into the
+    sheet, are not covariates (Table 1 would print them); sex is."""
+    path = _extra_columns_file(
+        tmp_path,
+        Social=["Wife Mary Snodgrass helps"] * 2 + ["Lives alone"] * 2,
+        Event=["Died", "Died", "", ""],
+        **{"Event date": ["6th Mar 2024"] * 2 + ["", ""]},
+        sex=["F", "F", "M", "M"],
+    )
+    cohort = load_cohort(path)
+    assert cohort.covariates == ("sex",)
+    for column in ("Social", "Event", "Event date"):
+        assert column.lower().replace(" ", "_") not in cohort.procedures
+    warned = [x for x in cohort.problems.lines() if "not used, so it reaches no output" in x]
+    assert len(warned) == 3 and any('column "Social" holds text' in x for x in warned)
+
+
+def test_unmapped_score_columns_are_an_error_that_points_to_init(tmp_path: Path) -> None:
+    """Numbers under "NRS 6 weeks" are scores outcomes cannot place without a mapping:
+    not a covariate, and the file is refused with the init hint."""
+    path = _extra_columns_file(tmp_path, **{"NRS 6 weeks": [None, 4, None, 3], "age": [70] * 4})
+    cohort = load_cohort(path)
+    assert cohort.covariates == ("age",)
+    errors = cohort.problems.errors.table
+    assert list(errors["column"]) == ["NRS 6 weeks"]
+    assert "run outcomes init FILE" in errors["message"].iloc[0]
 
 
 def test_ten_thousand_empty_columns_load_quickly_without_warnings(tmp_path: Path) -> None:

@@ -420,3 +420,53 @@ def test_per_joint_says_when_no_site_kept_a_joint_apart(exact) -> None:
         "Hip: no estimate of its own; every site merged its hip relief histories with "
         "other joints to protect small cells" in lines
     )
+
+
+def test_a_small_responder_line_is_withheld_with_its_whole_cell() -> None:
+    """7 responders and 3 non-responders at 12 months (knee): sharing the 7 alone would
+    give a rate of 100%, so both go; a cell whose lines are all 5 or more stays."""
+    table = pd.DataFrame(
+        {
+            "months": [12.0] * 4,
+            "joint": ["knee", "knee", "hip", "hip"],
+            "relief": [True, False, True, False],
+            "n": [7, 3, 6, 5],
+        }
+    )
+    keys = ["months", "joint", "relief"]
+    kept, notes, withheld = _protect(table, keys, "n", [], 5, "x", cell=["months", "joint"])
+    assert list(kept["joint"]) == ["hip", "hip"] and withheld == 10
+    assert notes == [
+        "x: 10 withheld (lines still under 5, with the other lines of their months, joint)"
+    ]
+    kept, _, withheld = _protect(table, keys, "n", [], 5, "x")
+    assert withheld == 3 and len(kept) == 3  # without cell: the rate of the knee would be 7/7
+
+
+def test_pooled_report_says_when_withheld_competing_events_make_incidence_too_low(
+    exact, protected
+) -> None:
+    from outcomes import pooledreport
+
+    assert pooledreport.competing_caveat(pool(exact, n_boot=0)) == ""
+    withheld = [
+        s["site"] for s in protected if s["protection"]["competing_withheld_procedures"] != "0"
+    ]
+    assert withheld  # the sample's sites withhold rare events
+    caveat = pooledreport.competing_caveat(pool(protected, n_boot=0))
+    assert caveat.startswith(", ".join(withheld) + " withheld competing events")
+    assert "too low" in caveat
+
+
+def test_pool_cli_by_joint_prints_each_group(exact, tmp_path: Path) -> None:
+    paths = [write_summary(s, tmp_path / f"{s['site']}.json") for s in exact]
+    r = subprocess.run(
+        [sys.executable, "-m", "outcomes", "pool", *map(str, paths), "--by", "joint",
+         "--boot", "0"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    groups = pool(exact, by="joint", n_boot=0).groups
+    for g in groups:
+        assert f"  {g.name}: {g.curve.n:,} analysed, median " in r.stdout
+    assert "Equal relief across joints: chi-squared" in r.stdout

@@ -248,3 +248,21 @@ def test_key_findings_open_the_report_with_the_numbers_of_analyze(audit: Path) -
     for line in key_findings_lines(result.key_findings()):
         assert line in text, line
     assert text.index("Key findings") < text.index("SHA-256")
+
+
+def test_report_and_figures_on_a_file_without_a_joint_column(tmp_path: Path) -> None:
+    """joint is optional: the audit report and the figure pack render with one group."""
+    data = tmp_path / "no_joint.csv"
+    pd.read_csv(SAMPLE / "followup_long.csv").drop(columns=["joint"]).to_csv(data, index=False)
+    for args in (
+        ["report", str(data), "--out", str(tmp_path / "rep"), "--boot", "10"],
+        ["figures", str(data), "--out", str(tmp_path / "fig"), "--boot", "10"],
+    ):
+        r = subprocess.run(
+            [sys.executable, "-m", "outcomes", *args], capture_output=True, text=True, check=False
+        )
+        assert r.returncode == 0, r.stderr
+        assert "Traceback" not in r.stderr + r.stdout
+    html = (tmp_path / "rep" / "audit_report.html").read_text()
+    assert "Benchmark against the literature" in html
+    assert any((tmp_path / "fig").glob("relief_curves*"))

@@ -153,6 +153,28 @@ def _text(result: Any) -> str:
                 f"  {r['months']:g} months: {r['responders']}/{r['assessed']} "
                 + percent_ci(r["rate"], r["lower"], r["upper"])
             )
+    if result.by is not None and result.by != "site":
+        lines.append(f"By {result.by}:")
+        for g in result.groups:
+            gm = g.curve.median
+            median = (
+                f"median {gm.estimate:.1f} months ({gm.lower:.1f} to {gm.upper:.1f})"
+                if gm.estimate == gm.estimate
+                else "median not reached"
+            )
+            r12 = g.curve.relief_at[g.curve.relief_at["months"] == 12.0]
+            at12 = (
+                "; at 12 months " + percent_ci(*r12.iloc[0][["estimate", "lower", "upper"]])
+                if len(r12) and r12.iloc[0]["estimate"] == r12.iloc[0]["estimate"]
+                else ""
+            )
+            lines.append(f"  {g.name}: {g.curve.n:,} analysed, {median}{at12}")
+        gt = result.group_test
+        if gt is not None:
+            lines.append(
+                f"Equal relief across {result.by}s: chi-squared {gt.statistic:.2f} on {gt.df} df, "
+                f"p = {gt.p_value:.3f}"
+            )
     t = result.site_test
     if t is not None:
         lines.append(

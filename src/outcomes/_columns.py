@@ -31,7 +31,7 @@ from outcomes._identifiers import (
 from outcomes.events import EVENT_SYNONYMS
 from outcomes.instruments import DEFAULT_INSTRUMENTS, Instrument
 from outcomes.mapping import EVENT_TYPES, normalise_name
-from outcomes.schema import FREE_TEXT_NAMES
+from outcomes.schema import COVARIATE_WORDS, FREE_TEXT_NAMES
 from outcomes.visits import canonical_visit
 
 __all__ = [
@@ -132,12 +132,7 @@ _JOINTS = frozenset(
 )
 _SIDES = frozenset({*SIDE_ALIASES, "bilateral", "bilat", "both"})
 _TECHNIQUES = frozenset({*TECHNIQUE_ALIASES, *TECHNIQUE_ALIASES.values()})
-_COVARIATES = frozenset(
-    (
-        "age sex gender bmi weight height kl kellgren grade diabetes diabetic smoker smoking "
-        "duration opioid opioids asa ethnicity"
-    ).split()
-)
+_COVARIATES = COVARIATE_WORDS
 _PERSON_NAME = re.compile(
     r"^((dr|mr|mrs|ms|miss|prof)\.?\s+)?[A-Z][a-z'\-]+(,?\s+[A-Z][a-z'\-]+\.?){1,3}$"
 )

@@ -565,8 +565,11 @@ def funnel(
                     label="99.8% limits" if side == "lower" else None)  # fmt: skip
         ax.axhline(100 * target, color="black", linewidth=thin, label="Pooled rate")
         ax.plot(t["assessed"], 100 * t["rate"], "o", color=OKABE_ITO[0], label="Site")
-        for i, (x, y, site) in enumerate(zip(t["assessed"], t["rate"], t["site"], strict=True)):
-            up = i % 2 == 0  # alternate above and below: neighbours' names do not collide
+        by_x = t.sort_values(["assessed", "rate"], kind="stable")
+        for i, (x, y, site) in enumerate(
+            zip(by_x["assessed"], by_x["rate"], by_x["site"], strict=True)
+        ):
+            up = i % 2 == 0  # alternate above and below along x: neighbours do not collide
             ax.annotate(str(site), (x, 100 * y), xytext=(6, 8 if up else -8),
                         textcoords="offset points", va="bottom" if up else "top")  # fmt: skip
         months = float(table["months"].iloc[0]) if len(table) else math.nan

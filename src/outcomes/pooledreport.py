@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "JointPool",
+    "competing_caveat",
     "competing_table",
     "key_findings_lines",
     "landmark_table",
@@ -86,8 +87,10 @@ def protection_caveat(pooled: Pooled) -> str:
         f"{len(protected)} of {len(pooled.summaries)} sites protected small cells, so the "
         "pooled curve is that of coarser data (visits moved to a standard schedule, rare "
         "histories widened or joined): in simulation of three sites of about 100 patients "
-        "each, relief estimates moved by about 0.01 and their 95% CIs covered the truth "
-        f"{PROTECTED_COVERAGE} of the time, not 95%. Exact tables (--min-cell 0) give the "
+        "each, relief estimates were on average within 0.01 of the truth, but their 95% CIs "
+        f"covered it only {PROTECTED_COVERAGE} of the time, not 95%, and one pool's estimates "
+        "can differ from the exact ones by more than their CIs suggest. Exact tables "
+        "(--min-cell 0) give the "
         "single-site analysis."
     )
 
@@ -211,6 +214,20 @@ def landmark_table(pooled: Pooled, *, suppress_small: bool = False) -> pd.DataFr
                 )
             ],
         }
+    )
+
+
+def competing_caveat(pooled: Pooled) -> str:
+    """What withheld competing-event lines cost, in one sentence; "" when none was."""
+    from outcomes.pooling import _competing_withheld
+
+    sites = _competing_withheld(pooled.summaries)
+    if not sites:
+        return ""
+    return (
+        f"{', '.join(sites)} withheld competing events in lines under their minimum cell "
+        "count: these are the rare events (surgery, death) at rare times, so the cumulative "
+        "incidences above are too low. Exact tables (--min-cell 0) give the single-site figures."
     )
 
 

@@ -247,16 +247,34 @@ def _rates(table: pd.DataFrame, marks: Sequence[float], conf_level: float = 0.95
     return out
 
 
-def _competing(table: pd.DataFrame, marks: Sequence[float]) -> pd.DataFrame:
+def _competing(
+    table: pd.DataFrame, marks: Sequence[float], withheld_at: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Cumulative incidence of the competing events; where sites withheld small lines
+    (rare events at rare times), the estimates undercount and each row's note says so."""
     from outcomes.survival import cumulative_incidence
 
     names = {code: name for name, code in COMPETING_EVENTS.items()}
     if table.empty:
-        return cumulative_incidence([0.0], [0], names, landmarks_months=tuple(marks))
-    reps = np.repeat(np.arange(len(table)), table["procedures"].to_numpy(dtype=np.int64))
-    months = table["days"].to_numpy(float)[reps] / DAYS_PER_MONTH
-    cause = table["cause"].to_numpy(int)[reps]
-    return cumulative_incidence(months, cause, names, landmarks_months=tuple(marks))
+        out = cumulative_incidence([0.0], [0], names, landmarks_months=tuple(marks))
+    else:
+        reps = np.repeat(np.arange(len(table)), table["procedures"].to_numpy(dtype=np.int64))
+        months = table["days"].to_numpy(float)[reps] / DAYS_PER_MONTH
+        cause = table["cause"].to_numpy(int)[reps]
+        out = cumulative_incidence(months, cause, names, landmarks_months=tuple(marks))
+    if withheld_at:
+        said = f"too low: {', '.join(withheld_at)} withheld events in lines under their minimum"
+        out["note"] = [f"{n}; {said}" if n else said for n in out["note"]]
+    return out
+
+
+def _competing_withheld(summaries: Sequence[dict[str, Any]]) -> list[str]:
+    """Sites that withheld competing-event lines to protect small cells."""
+    return [
+        s["site"]
+        for s in summaries
+        if str(s["protection"].get("competing_withheld_procedures", "0")) != "0"
+    ]
 
 
 def _sum_counts(summaries: list[dict[str, Any]]) -> tuple[dict[str, Any], list[str]]:
@@ -609,7 +627,7 @@ def pool(
         relief=rows,
         curve=whole.curve,
         responder_rates=whole.responder_rates,
-        competing=_competing(comp, marks),
+        competing=_competing(comp, marks, _competing_withheld(sums)),
         landmarks_months=marks,
         seed=seed,
         counts=counts,

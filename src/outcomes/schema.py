@@ -18,7 +18,13 @@ import pandas as pd
 
 from outcomes._cells import SIDE_ALIASES, TECHNIQUE_ALIASES, clean_text, parse_numbers
 from outcomes._dates import SLASHED, parse_dates, resolve_order
-from outcomes._identifiers import RECORD_KINDS, best_record_number, record_number_rank
+from outcomes._identifiers import (
+    RECORD_KINDS,
+    best_record_number,
+    person_detail,
+    record_number_rank,
+    words_of,
+)
 from outcomes.errors import ValidationError
 from outcomes.events import (
     ENDS_FOLLOWUP,
@@ -57,6 +63,13 @@ MAX_LEVEL_LENGTH = 30
 #: Words in a column's name that mark free text, whatever its values.
 FREE_TEXT_NAMES = frozenset(
     {"note", "notes", "comment", "comments", "remark", "remarks", "narrative", "free", "memo"}
+)
+#: Words in a column's name that mark a covariate a text column may hold.
+COVARIATE_WORDS = frozenset(
+    (
+        "age sex gender bmi weight height kl kellgren grade diabetes diabetic smoker smoking "
+        "duration opioid opioids asa ethnicity diagnosis indication"
+    ).split()
 )
 ASSESSMENT_FIELDS = ("assessment_date", "days_after", "score", "instrument", "visit")
 
@@ -319,34 +332,53 @@ class _FollowupValidator:
         )
 
     def covariates(self, candidates: list[str]) -> tuple[str, ...]:
-        """The extra columns that may reach an analysis or a report: numeric or categorical.
+        """The extra columns that may reach an analysis or a report.
 
-        An empty column, or free text (not all numbers, and more than
-        :data:`MAX_LEVELS` distinct values, values longer than
-        :data:`MAX_LEVEL_LENGTH` characters or of five words or more, or a name
-        such as "Notes" or "Comments"), is not used, with a warning naming the
-        column: notes and comments never reach an output.
+        Declared covariates (mapping file ``covariates = [...]``) are used.
+        Otherwise a column of numbers is used (age, BMI, KL grade), and a
+        column of text only when its name says it is a known covariate
+        (:data:`COVARIATE_WORDS`: sex, diagnosis, smoking, ...) and it holds at
+        most :data:`MAX_LEVELS` short values. Anything else is not used, with a
+        warning naming the column, so that free text ("Notes", "Social") and
+        event text or dates never reach an output; a column named like a
+        person detail or a record number is never used; a column of numbers
+        named like a score at a visit ("NRS 6 weeks") is an error: it needs a
+        mapping, not a place in Table 1.
         """
         if not candidates:
             return ()
+        from outcomes._columns import score_name
+
         values = self.f[candidates].to_numpy(dtype=object)
         empty = (pd.isna(values) | (values == "")).all(axis=0)
-        keep, free = [], []
+        keep, free, scores = [], [], []
         for c, is_empty in zip(candidates, empty, strict=True):  # the extra columns
             if is_empty:
+                continue
+            name = str(self.name(c))
+            if c in self.fm.covariates:
+                keep.append(c)
+                continue
+            if person_detail(name) is not None or record_number_rank(name) is not None:
+                free.append((c, "looks like a person's detail or record number"))
                 continue
             text = clean_text(self.f[c])
             _, bad = parse_numbers(text)
             levels = text.dropna().unique()
+            if not bad.any():
+                if score_name(name)[1] is not None:
+                    scores.append(c)
+                else:
+                    keep.append(c)
+                continue
             longest = max((len(str(v)) for v in levels), default=0)
             wordy = any(len(str(v).split()) >= 5 for v in levels)
-            words = set(str(self.name(c)).lower().replace("_", " ").split())
+            words = set(words_of(name).split("_"))
             short = len(levels) <= MAX_LEVELS and longest <= MAX_LEVEL_LENGTH
-            declared = c in self.fm.covariates
-            if declared or not bad.any() or (short and not wordy and not words & FREE_TEXT_NAMES):
+            if short and not wordy and words & COVARIATE_WORDS and not words & FREE_TEXT_NAMES:
                 keep.append(c)
             else:
-                free.append((c, len(levels)))
+                free.append((c, f"holds text ({len(levels):,} different values)"))
         names = [self.name(c) for c, e in zip(candidates, empty, strict=True) if e]
         if names:
             shown = ", ".join(f'"{x}"' for x in names[:5])
@@ -358,14 +390,24 @@ class _FollowupValidator:
                 f"{len(names):,} empty column(s) not used: {shown}{more}",
                 column=names[0] if len(names) == 1 else None,
             )
-        for c, n_levels in free:
+        for c, why in free:
             self.p.add(
                 "warning",
                 "column_not_used",
                 self.file,
-                f'column "{self.name(c)}" looks like free text ({n_levels:,} different values); '
-                "not used, so it reaches no output (if it is a grouping, declare it in a mapping "
-                "file: covariates = [...])",
+                f'column "{self.name(c)}" {why}; not used, so it reaches no output (if it is '
+                "a grouping such as sex or diagnosis, declare it in a mapping file: "
+                "covariates = [...])",
+                column=self.name(c),
+            )
+        for c in scores:
+            self.p.add(
+                "error",
+                "score_not_mapped",
+                self.file,
+                f'column "{self.name(c)}" looks like a pain score at a visit, which outcomes '
+                "reads only through a mapping: run outcomes init FILE to write one (or list "
+                "the column under ignore_columns)",
                 column=self.name(c),
             )
         return tuple(keep)

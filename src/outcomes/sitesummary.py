@@ -171,13 +171,22 @@ def _to_schedule(lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def _protect(
-    table: pd.DataFrame, keys: list[str], count: str, steps: list[Step], k: int, what: str
+    table: pd.DataFrame,
+    keys: list[str],
+    count: str,
+    steps: list[Step],
+    k: int,
+    what: str,
+    cell: list[str] | None = None,
 ) -> tuple[pd.DataFrame, list[str], int]:
     """Apply ``steps`` to the lines counting 1 to k-1 until none is left; withhold the rest.
 
     A step gets the table and the mask of its small lines and returns the
     table with those lines (or the groups holding them) changed; lines that
-    become equal are added up.
+    become equal are added up. With ``cell`` (e.g. landmark, joint and
+    technique of a responder line), a small line is withheld with every line
+    of its cell, so that a rate from the lines shared is never that of the
+    common outcome alone.
     """
     notes: list[str] = []
     t = _sum(table, keys, count)
@@ -191,9 +200,16 @@ def _protect(
             notes.append(f"{what}: {_size(before, k)} in lines under {k} {name}")
         t = changed
     small = (t[count] > 0) & (t[count] < k)
+    if cell is not None and small.any():
+        small = small.groupby([t[c] for c in cell], dropna=False).transform("any").astype(bool)
     withheld = int(t.loc[small, count].sum())
     if withheld:
-        notes.append(f"{what}: {_size(withheld, k)} in lines still under {k} withheld")
+        notes.append(
+            f"{what}: {_size(withheld, k)} in lines still under {k} withheld"
+            if cell is None
+            else f"{what}: {_size(withheld, k)} withheld (lines still under {k}, with the other "
+            f"lines of their {', '.join(cell)})"
+        )
     return t[~small & (t[count] > 0)].reset_index(drop=True), notes, withheld
 
 
@@ -478,7 +494,15 @@ def _responders(analysis: Analysis, k: int) -> tuple[pd.DataFrame, list[str], in
         ("merged across techniques", _merge("technique", ["months", "joint"])),
         ("merged across joints", _merge("joint", None)),
     ]
-    return _protect(t, keys, "procedures", steps if k > 0 else [], k, "landmark assessments")
+    return _protect(
+        t,
+        keys,
+        "procedures",
+        steps if k > 0 else [],
+        k,
+        "landmark assessments",
+        cell=["months", "joint", "technique"],
+    )
 
 
 def _competing(analysis: Analysis, k: int) -> tuple[pd.DataFrame, list[str], int]:
@@ -608,7 +632,7 @@ def site_summary(analysis: Analysis, *, site: str, min_cell: int = 5) -> dict[st
     k = int(min_cell)
     histories, h_notes, h_withheld = _histories(analysis.relief, k)
     responders, r_notes, _ = _responders(analysis, k)
-    competing, c_notes, _ = _competing(analysis, k)
+    competing, c_notes, c_withheld = _competing(analysis, k)
     profiles, p_notes, _ = _profiles(analysis, k)
     counts, patients = _counts(analysis, k)
     return {
@@ -630,6 +654,7 @@ def site_summary(analysis: Analysis, *, site: str, min_cell: int = 5) -> dict[st
             "min_cell": k,
             "steps": h_notes + r_notes + c_notes + p_notes,
             "histories_withheld_patients": _size(h_withheld, k) if h_withheld else "0",
+            "competing_withheld_procedures": _size(c_withheld, k) if c_withheld else "0",
         },
     }
 
