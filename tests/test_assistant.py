@@ -197,7 +197,10 @@ def test_long_sheet_score_visit_and_uk_style_date_order(
     [
         pytest.param(
             "uk_wide.xlsx",
-            ["Not placed, read as they are", '  "Referral source": not a column outcomes knows'],
+            [
+                "Not placed (a covariate if numbers",
+                '  "Referral source": not a column outcomes knows',
+            ],
             id="UK wide: a column it does not know",
         ),
         pytest.param(

@@ -44,7 +44,7 @@ FOLLOWUP_CASES = [
     pytest.param(
         "bad_date.csv",
         'error: bad_date.csv row 3 (patient P1), column "assessment_date": 2024-02-30 is not a '
-        "date; write dates as YYYY-MM-DD or set [dates] format in a mapping file",
+        "date on the calendar (no such day or month); correct it",
         id="impossible date",
     ),
     pytest.param(

@@ -129,3 +129,19 @@ def test_bundled_sample_validates_in_both_layouts() -> None:
     assert long.ok and wide.ok
     assert set(long.problems.table["rule"]) <= {"no_followup"}
     assert_same_cohort(long, wide)
+
+
+def test_analyze_of_a_file_whose_procedures_are_all_excluded_says_why_and_exits_1(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "baseline_only.csv"
+    data.write_text(
+        "patient_id,procedure_date,days_after,score\nP1,2024-01-01,-1,8\nP2,2024-01-01,-1,7\n"
+    )
+    r = run("analyze", str(data))
+    assert r.returncode == 1
+    assert r.stderr.startswith(
+        "outcomes: error: no procedure can be analysed: every one was excluded "
+        "(no assessment after the flare window: 2)"
+    )
+    assert "outcomes init FILE" in r.stderr and "Traceback" not in r.stderr

@@ -252,3 +252,28 @@ def test_a_bad_header_row_is_refused(tmp_path: Path, value: str) -> None:
     mapping.write_text(f"header_row = {value}\n")
     with pytest.raises(MappingError, match="header_row must be a row number"):
         load_mapping(mapping)
+
+
+def test_joint_and_technique_must_be_known_words_or_mapped(tmp_path: Path) -> None:
+    """Free text in the technique or joint column ("cooled per Dr Jane Smith") would reach
+    group labels, benchmark notes and site summaries: it is an error naming the cell,
+    and the mapping's [values] reads the clinic's own words."""
+    path = _extra_columns_file(
+        tmp_path,
+        joint=["Genicular", "Genicular", "Knee L", "Knee L"],
+        technique=["cooled per Dr Jane Smith"] * 2 + ["Coolief"] * 2,
+    )
+    cohort = load_cohort(path)
+    errors = cohort.problems.errors.table
+    assert sorted(set(errors["column"])) == ["joint", "technique"]
+    assert errors["message"].str.contains('"Knee L" is not a joint outcomes knows').any()
+    assert errors["message"].str.contains("[values.technique]", regex=False).any()
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(
+        '[values.joint]\n"Knee L" = "knee"\n[values.technique]\n'
+        '"cooled per Dr Jane Smith" = "cooled_rfa"\n'
+    )
+    cohort = load_cohort(path, mapping=mapping)
+    assert cohort.problems.errors.table.empty
+    assert set(cohort.procedures["joint"]) == {"knee"}
+    assert set(cohort.procedures["technique"]) == {"cooled_rfa"}

@@ -279,3 +279,22 @@ def test_every_spelling_of_a_date_parses_to_that_date(d: dt.date, month: str, ca
     dmy, _ = parse_dates(pd.Series([d.strftime("%d/%m/%Y")]), order="day-first")
     mdy, _ = parse_dates(pd.Series([d.strftime("%m/%d/%Y")]), order="month-first")
     assert dmy.iloc[0] == mdy.iloc[0] == pd.Timestamp(d)
+
+
+def test_a_bad_date_gets_advice_that_fits_it(tmp_path: Path) -> None:
+    """An impossible date is to be corrected; "tbc" is to be left blank; other text is
+    to be written as YYYY-MM-DD."""
+    path = tmp_path / "bd.csv"
+    rows = [("31/02/2024", "P1"), ("tbc", "P2"), ("March the 3rd", "P3")]
+    path.write_text(
+        "patient_id,procedure_date,days_after,score\n"
+        + "".join(f"{p},{d},-1,8\n{p},{d},90,3\n" for d, p in rows)
+    )
+    lines = load_cohort(path).problems.lines()
+    assert any(
+        "31/02/2024 is not a date on the calendar (no such day or month)" in x for x in lines
+    )
+    assert any(
+        "tbc is not a date; leave the cell blank if the date is not known" in x for x in lines
+    )
+    assert any("March the 3rd is not a date; write dates as YYYY-MM-DD" in x for x in lines)

@@ -106,3 +106,29 @@ def test_scores_on_a_second_instrument_are_counted_not_dropped_silently(tmp_path
     assert "60 NRS, 20 VAS" in line
     counts = analyze(cohort, n_boot=0).counts
     assert counts["scores_not_used"]["other_instrument"] == {"vas": 20}
+
+
+def test_a_visit_whose_date_contradicts_its_label_is_reported(tmp_path: Path) -> None:
+    """ "3/12" dated 30 days before the procedure would become the baseline: an error.
+    "6/52" at day 583 and "Pre-op" after the procedure are used at their dates, with a
+    warning naming the row; "12/12" at day 400 is a late visit, not a problem."""
+    path = tmp_path / "dated.csv"
+    path.write_text(
+        "patient_id,procedure_date,visit,assessment_date,score,instrument\n"
+        "P1,2024-03-01,3/12,2024-01-31,2,nrs\n"
+        "P1,2024-03-01,6/52,2025-10-05,3,nrs\n"
+        "P2,2024-03-01,Pre-op,2024-03-20,8,nrs\n"
+        "P2,2024-03-01,12/12,2025-04-04,4,nrs\n"
+    )
+    cohort = load_cohort(path)
+    lines = [x for x in cohort.problems.lines() if "visit " in x and "is dated" in x]
+    assert lines == [
+        'error: dated.csv row 2 (patient P1), column "assessment_date": visit "3/12" is dated 30 '
+        "days before its procedure; correct the date or the visit label",
+        'warning: dated.csv row 3 (patient P1), column "assessment_date": visit "6/52" is dated '
+        "583 days after its procedure, far from the visit's own day (42); used at its date: "
+        "check the date",
+        'warning: dated.csv row 4 (patient P2), column "assessment_date": visit "Pre-op" is '
+        "dated 19 days after its procedure; used as a follow-up score at its date: check the "
+        "date",
+    ]

@@ -52,6 +52,16 @@ SIDE_ALIASES = {
     "rt": "right",
     "right": "right",
 }
+JOINT_ALIASES = {
+    "knees": "knee",
+    "genicular": "knee",
+    "hips": "hip",
+    "shoulders": "shoulder",
+    "si": "sacroiliac",
+    "sij": "sacroiliac",
+    "si_joint": "sacroiliac",
+    "sacroiliac_joint": "sacroiliac",
+}
 TECHNIQUE_ALIASES = {
     "rfa": "conventional_rfa",
     "conventional": "conventional_rfa",

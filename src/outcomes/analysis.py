@@ -30,7 +30,7 @@ from outcomes.endpoints import (
     responder_rates,
     score_trajectory,
 )
-from outcomes.errors import OptionError
+from outcomes.errors import InputError, OptionError
 from outcomes.grouptest import GroupTest, compare_groups
 from outcomes.mapping import FileMapping
 from outcomes.schema import Cohort, load_cohort
@@ -374,7 +374,15 @@ def _fit(
 ) -> ReliefCurve:
     used = relief[relief["excluded"].isna()]
     if used.empty:
-        raise OptionError("no procedure can be analysed: every one was excluded")
+        from outcomes.endpoints import EXCLUSIONS
+
+        why = relief["excluded"].value_counts()
+        said = "; ".join(f"{EXCLUSIONS.get(str(k), k)}: {int(n):,}" for k, n in why.items())
+        raise InputError(
+            f"no procedure can be analysed: every one was excluded ({said}); if the file has "
+            "follow-up scores, check that they were read as scores (outcomes validate; a "
+            "mapping from outcomes init FILE places them)"
+        )
     if method == "npmle":
         return fit_npmle(
             used["lower_months"],

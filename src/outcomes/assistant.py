@@ -568,9 +568,9 @@ def _toml(p: Proposal, out_name: str) -> str:
     if p.unplaced:
         lines += [
             "",
-            "# Not placed, read as they are: a column of numbers or of a few short categories",
-            "# is a covariate, free text is left out. Place them above, or list them in",
-            "# ignore_columns to leave them out:",
+            "# Not placed: a column of numbers is a covariate, a column of text only when its",
+            "# name says it is one (sex, diagnosis, ...) or it is listed in covariates; other",
+            "# text is left out. Place them above, or list them in ignore_columns:",
         ]
         for x in p.unplaced:
             text = _one_line(f"{_q(x.column)}: {x.why}")
@@ -632,8 +632,8 @@ def _lines(p: Proposal) -> list[str]:
         )
     if p.unplaced:
         out.append(
-            "Not placed, read as they are (a covariate if numbers or a few short categories, "
-            "else left out):"
+            "Not placed (a covariate if numbers, or text named as a covariate such as sex; "
+            "other text is left out):"
         )
         out += [f'  "{x.column}": {x.why}' for x in p.unplaced]
     else:

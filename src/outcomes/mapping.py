@@ -28,6 +28,11 @@ A mapping file is TOML. Every part is optional::
     "Revision" = "surgery"
     "Lost" = "withdrawal"
 
+    [values.technique]                # your word in the technique column = a known one
+    "Coolief v2" = "cooled_rfa"
+    [values.joint]                    # your word in the joint column = a known one
+    "Genicular" = "knee"
+
     [instruments.bpi]                 # register an instrument
     minimum = 0
     maximum = 10
@@ -59,11 +64,23 @@ from typing import Any
 from outcomes.errors import MappingError, MissingFileError
 from outcomes.instruments import DEFAULT_INSTRUMENTS, Instrument
 
-__all__ = ["DATE_ORDERS", "EVENT_TYPES", "FileMapping", "load_mapping", "normalise_name"]
+__all__ = [
+    "DATE_ORDERS",
+    "EVENT_TYPES",
+    "JOINTS",
+    "TECHNIQUES",
+    "FileMapping",
+    "load_mapping",
+    "normalise_name",
+]
 
 DATE_ORDERS = ("day-first", "month-first")
 #: Event kinds an events file may hold (the mapping file's synonyms must name one).
 EVENT_TYPES = ("repeat_procedure", "surgery", "death", "withdrawal", "complication")
+#: Joints and techniques a file may name (after the built-in and the mapping's aliases):
+#: anything else could be free text, which no output may carry.
+JOINTS = ("knee", "hip", "shoulder", "ankle", "elbow", "wrist", "sacroiliac", "other")
+TECHNIQUES = ("conventional_rfa", "cooled_rfa", "pulsed_rf", "chemical", "other")
 
 _TOP_KEYS = {
     "default_instrument",
@@ -76,6 +93,7 @@ _TOP_KEYS = {
     "excel",
     "events",
     "instruments",
+    "values",
 }
 
 
@@ -119,6 +137,9 @@ class FileMapping:
         categories to be used).
     instruments : mapping of str to Instrument
         The instrument registry: the defaults plus any declared in the file.
+    value_aliases : mapping of str to mapping of str to str
+        ``[values.joint]`` and ``[values.technique]``: the clinic's words
+        (normalised) read as one of :data:`JOINTS` or :data:`TECHNIQUES`.
     source : str or None
         File the mapping was read from.
     """
@@ -137,6 +158,7 @@ class FileMapping:
     instruments: Mapping[str, Instrument] = field(
         default_factory=lambda: MappingProxyType(dict(DEFAULT_INSTRUMENTS))
     )
+    value_aliases: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     source: str | None = None
 
     def __post_init__(self) -> None:
@@ -246,6 +268,23 @@ def load_mapping(path: str | Path) -> FileMapping:
             raise MappingError(f"{name}: [instruments.{key}]: {exc}") from None
         instruments[inst.name] = inst
 
+    values = table("values")
+    if set(values) - {"joint", "technique"}:
+        raise MappingError(
+            f"{name}: unknown key(s) in [values]: {sorted(set(values) - {'joint', 'technique'})}; "
+            "use joint or technique"
+        )
+    value_aliases: dict[str, dict[str, str]] = {}
+    for column, known in (("joint", JOINTS), ("technique", TECHNIQUES)):
+        for k, v in table(column, values, "values.").items():
+            target = normalise_name(v) if isinstance(v, str) else ""
+            if target not in known:
+                raise MappingError(
+                    f"{name}: [values.{column}] {k!r} = {v!r} is not a {column} outcomes knows; "
+                    f"use one of {', '.join(known)}"
+                )
+            value_aliases.setdefault(column, {})[normalise_name(k)] = target
+
     def names(key: str) -> tuple[str, ...]:
         v = doc.get(key, [])
         if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
@@ -278,5 +317,6 @@ def load_mapping(path: str | Path) -> FileMapping:
         assessment_columns=names("assessment_columns"),
         covariates=names("covariates"),
         instruments=MappingProxyType(instruments),
+        value_aliases=value_aliases,
         source=name,
     )

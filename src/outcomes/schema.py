@@ -16,7 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from outcomes._cells import SIDE_ALIASES, TECHNIQUE_ALIASES, clean_text, parse_numbers
+from outcomes._cells import (
+    JOINT_ALIASES,
+    SIDE_ALIASES,
+    TECHNIQUE_ALIASES,
+    clean_text,
+    parse_numbers,
+)
 from outcomes._dates import SLASHED, parse_dates, resolve_order
 from outcomes._identifiers import (
     RECORD_KINDS,
@@ -45,7 +51,7 @@ from outcomes.io import (
     read_followup,
     visit_days,
 )
-from outcomes.mapping import FileMapping, load_mapping
+from outcomes.mapping import JOINTS, TECHNIQUES, FileMapping, load_mapping
 from outcomes.problems import ProblemCollector, Problems
 from outcomes.visits import canonical_visits
 
@@ -412,6 +418,81 @@ class _FollowupValidator:
             )
         return tuple(keep)
 
+    def visit_dates_agree(
+        self, label: pd.Series, nominal: pd.Series, days: pd.Series, dated: np.ndarray
+    ) -> None:
+        """A dated assessment whose visit label says otherwise: a follow-up visit ("3/12")
+        dated on or before its procedure would be read as the baseline (an error); one
+        dated far from its label's day (beyond twice it plus 28 days), or a pre-procedure
+        visit dated after the procedure, is a warning."""
+        f = self.f
+        follow = (nominal > 0).to_numpy() & dated
+        before = follow & (days <= 0).to_numpy()
+
+        def said(what: str) -> Callable[[], pd.Series]:
+            return lambda: (
+                'visit "'
+                + label.astype(str)
+                + '" is dated '
+                + days.abs().map("{:.0f}".format)
+                + f" days {what} its procedure"
+            )
+
+        self.add(
+            "error",
+            "visit_date",
+            before,
+            lambda: said("before")() + "; correct the date or the visit label",
+            f[DATE_COL],
+        )
+        far = follow & ~before & (days > 2 * nominal + 28).to_numpy()
+        self.add(
+            "warning",
+            "visit_date",
+            far,
+            lambda: (
+                said("after")()
+                + ", far from the visit's own day ("
+                + nominal.map("{:.0f}".format)
+                + "); used at its date: check the date"
+            ),
+            f[DATE_COL],
+        )
+        late_baseline = (nominal <= 0).to_numpy() & dated & (days > 0).to_numpy()
+        self.add(
+            "warning",
+            "visit_date",
+            late_baseline,
+            lambda: said("after")() + "; used as a follow-up score at its date: check the date",
+            f[DATE_COL],
+        )
+        return None
+
+    def known_values(
+        self, column: str, known: tuple[str, ...], aliases: Mapping[str, str], drop: np.ndarray
+    ) -> pd.Series:
+        """``column`` read through the built-in and the mapping's aliases; a value that is
+        not one of ``known`` is an error (it could be free text, which no output may
+        carry), its row is dropped (``drop`` is updated in place)."""
+        words = {**aliases, **self.fm.value_aliases.get(column, {})}
+        values = clean_text(self.f[column], lower=True, aliases=words)
+        raw = clean_text(self.f[column])
+        bad = (values.notna() & ~values.isin(known)).to_numpy()
+        self.add(
+            "error",
+            "bad_value",
+            bad,
+            lambda: (
+                '"' + raw.astype(str) + f'" is not a {column} outcomes knows; write one of '
+                f"{', '.join(known)}, or name it in the mapping file: [values.{column}] "
+                f'"your word" = "{known[0]}"'
+            ),
+            self.name(column),
+            raw,
+        )
+        drop |= bad
+        return values
+
     def required(self) -> bool:
         f = self.f
         missing = [c for c in ("patient_id", "procedure_date", "score") if c not in f]
@@ -524,6 +605,7 @@ class _FollowupValidator:
                 clean_text(f["visit"]),
             )
             drop |= unread
+            self.visit_dates_agree(clean_text(f["visit"]), nominal, days, ~use & ~drop)
         no_day = days.isna().to_numpy() & ~drop
         self.add(
             "error",
@@ -632,8 +714,10 @@ class _FollowupValidator:
             )
             drop |= bad
             side = norm
+        if joint is not None:
+            joint = self.known_values("joint", JOINTS, JOINT_ALIASES, drop)
         if technique is not None:
-            technique = clean_text(f["technique"], lower=True, aliases=TECHNIQUE_ALIASES)
+            technique = self.known_values("technique", TECHNIQUES, TECHNIQUE_ALIASES, drop)
 
         # future dates
         if self.as_of is not None:
@@ -834,14 +918,25 @@ class _FollowupValidator:
             else "; write dates as YYYY-MM-DD or set [dates] format in a mapping file"
         )
         col = f[DATE_COL] if c == "assessment_date" else self.name(c)
-        self.add(
-            "error",
-            "bad_date",
-            report,
-            lambda: f[c].astype(str) + " is not a date" + hint,
-            col,
-            lambda: f[c].astype(str),
-        )
+
+        def message() -> pd.Series:
+            text = f[c].astype(str).str.strip()
+            # 31/02/2024, 2024-13-01: the shape of a date, but no such day
+            shaped = text.str.fullmatch(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}")
+            wordy = ~text.str.contains(r"\d")  # "tbc", "unknown"
+            return pd.Series(
+                np.select(
+                    [shaped.to_numpy(), wordy.to_numpy()],
+                    [
+                        text + " is not a date on the calendar (no such day or month); correct it",
+                        text + " is not a date; leave the cell blank if the date is not known",
+                    ],
+                    default=text + " is not a date" + hint,
+                ),
+                index=f.index,
+            )
+
+        self.add("error", "bad_date", report, message, col, lambda: f[c].astype(str))
         return values, bad
 
     def consistent(
