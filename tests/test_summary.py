@@ -28,8 +28,8 @@ NAN = math.nan
         ),
         pytest.param(Estimate(NAN, 12.0, NAN, "not reached"), "not reached", id="not reached"),
         pytest.param(
-            Estimate(NAN, NAN, NAN, "tau beyond follow-up (9.0 months)"),
-            "tau beyond follow-up (9.0 months)",
+            Estimate(NAN, NAN, NAN, "not estimated: follow-up ends at 9.0 months"),
+            "not estimated: follow-up ends at 9.0 months",
             id="not estimable",
         ),
     ],

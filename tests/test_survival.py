@@ -120,7 +120,7 @@ def test_nothing_is_reported_beyond_follow_up() -> None:
     assert c.identified_until == 3.0
     assert np.isnan(c.relief_at["estimate"].iloc[1])
     assert c.relief_at["note"].iloc[1] == "beyond follow-up (3.0 months)"
-    assert np.isnan(c.rmst.estimate) and "tau beyond follow-up" in c.rmst.note
+    assert np.isnan(c.rmst.estimate) and "not estimated: follow-up ends at" in c.rmst.note
 
 
 def test_smooth_band_is_monotone_where_the_spline_extrapolates() -> None:

@@ -295,7 +295,7 @@ def guess(c: Column) -> Guess:
             name, "event", why=f"an event ({event}): belongs in an events file", event=event
         )
     if norm in {"patient_id", "procedure_id", "procedure_date", "assessment_date", "days_after"}:
-        return Guess(name, norm, norm, "the contract's own name")
+        return Guess(name, norm, norm, "already outcomes' own column name")
     if norm == "score" and c.numbers >= SHARE:
         return Guess(name, norm, norm, f"scores, {c.low:g}-{c.high:g}")
     if norm in {"joint", "side", "technique", "instrument", "visit", "score"}:

@@ -969,7 +969,13 @@ class _FollowupValidator:
             + " differs from "
             + exp_full.astype(str)
             + " in the other rows of the same procedure; a procedure-level value must be "
-            "the same on every row",
+            "the same on every row"
+            + (
+                ""
+                if c in PROCEDURE_FIELDS
+                else " (if it changes from visit to visit, list the column under "
+                "assessment_columns in a mapping file)"
+            ),
             self.name(c),
             shown,
         )

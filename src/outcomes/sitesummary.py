@@ -446,16 +446,12 @@ def _protect_histories(
         before = int(t.loc[small, "patients"].sum())
         changed = _group_histories(step(t, small))
         if not changed.equals(t):  # a step that changes nothing is not said
-            notes.append(
-                f"patient histories: {_size(before, k)} patients in lines under {k} {name}"
-            )
+            notes.append(f"patient histories: {_size(before, k)} in lines under {k} {name}")
         t = changed
     small = t["patients"] < k
     withheld = int(t.loc[small, "patients"].sum())
     if withheld:
-        notes.append(
-            f"patient histories: {_size(withheld, k)} patients in lines still under {k} withheld"
-        )
+        notes.append(f"patient histories: {_size(withheld, k)} in lines still under {k} withheld")
     return t[~small].reset_index(drop=True), notes, withheld
 
 

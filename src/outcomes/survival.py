@@ -413,7 +413,9 @@ def fit_npmle(
 
     tau = float(landmark_months(tau_months, whole_day=whole_day))
     if tau > until + _EPS:
-        rmst = Estimate(math.nan, math.nan, math.nan, f"tau {followup}")
+        rmst = Estimate(
+            math.nan, math.nan, math.nan, f"not estimated: follow-up ends at {until:.1f} months"
+        )
     else:
         area = min(float(_areas(knots, surv[:1], tau)[0]), tau)  # in [0, tau], despite rounding
         if n_boot > 0 and n_units >= 2:
@@ -597,7 +599,9 @@ def fit_km(
         )
     tau = float(landmark_months(tau_months, whole_day=whole_day))
     if tau > until + _EPS:
-        rmst = Estimate(math.nan, math.nan, math.nan, f"tau beyond follow-up ({until:.1f} months)")
+        rmst = Estimate(
+            math.nan, math.nan, math.nan, f"not estimated: follow-up ends at {until:.1f} months"
+        )
     else:
         r = fit.rmst(tau)
         z = float(stats.norm.ppf(0.5 + conf_level / 2))
