@@ -131,7 +131,8 @@ EVENT_CASES = [
     pytest.param(
         "events_unknown_event.csv",
         'error: events_unknown_event.csv row 2 (patient P1), column "event": amputation is not '
-        "a known event (repeat_procedure, surgery, death, withdrawal, complication)",
+        "a known event (repeat_procedure, surgery, death, withdrawal, complication); name it "
+        'in a mapping file: [events.synonyms] "your word" = "complication" (or another of those)',
         id="unknown event kind",
     ),
     pytest.param(

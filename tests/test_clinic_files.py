@@ -143,8 +143,11 @@ def test_short_text_that_is_not_a_known_covariate_reaches_no_output(tmp_path: Pa
     assert cohort.covariates == ("sex",)
     for column in ("Social", "Event", "Event date"):
         assert column.lower().replace(" ", "_") not in cohort.procedures
-    warned = [x for x in cohort.problems.lines() if "not used, so it reaches no output" in x]
-    assert len(warned) == 3 and any('column "Social" holds text' in x for x in warned)
+    lines = cohort.problems.lines()
+    (social,) = [x for x in lines if "not used, so it reaches no output" in x]
+    assert 'column "Social" holds text' in social
+    events = [x for x in lines if "holds events; not used: put them in an events file" in x]
+    assert len(events) == 2
 
 
 def test_unmapped_score_columns_are_an_error_that_points_to_init(tmp_path: Path) -> None:
@@ -277,3 +280,15 @@ def test_joint_and_technique_must_be_known_words_or_mapped(tmp_path: Path) -> No
     assert cohort.problems.errors.table.empty
     assert set(cohort.procedures["joint"]) == {"knee"}
     assert set(cohort.procedures["technique"]) == {"cooled_rfa"}
+
+
+def test_a_missing_marker_in_a_score_cell_is_named_as_such(tmp_path: Path) -> None:
+    """ "DNA" (did not attend) is no score: the warning says so, not that the cell is blank."""
+    path = _extra_columns_file(tmp_path)
+    text = path.read_text().replace(",91,3", ",91,DNA")
+    path.write_text(text)
+    lines = load_cohort(path).problems.lines()
+    assert any(
+        '"DNA" is read as no score (did not attend, not done, n/a): this visit is not used' in x
+        for x in lines
+    )

@@ -113,3 +113,16 @@ def test_names_are_normalised(name: str, expected: str) -> None:
 def test_defaults_need_no_file() -> None:
     m = FileMapping()
     assert m.default_instrument == "nrs" and m.date_order is None
+
+
+def test_a_near_miss_of_a_canonical_column_is_a_typo(tmp_path: Path) -> None:
+    """ "patient_idd" would silently become a covariate and patient_id go missing."""
+    path = tmp_path / "typo.toml"
+    path.write_text('[columns]\n"Hospital No" = "patient_idd"\n"Age at RFA" = "age"\n')
+    with pytest.raises(
+        MappingError,
+        match="'patient_idd' is not a column outcomes knows; did you mean 'patient_id'",
+    ):
+        load_mapping(path)
+    path.write_text('[columns]\n"Hospital No" = "patient_id"\n"Age at RFA" = "age"\n')
+    assert load_mapping(path).columns == {"hospital_no": "patient_id", "age_at_rfa": "age"}

@@ -554,6 +554,7 @@ def test_unknown_event_is_still_reported_among_synonyms(tmp_path: Path) -> None:
     c = load_cohort(csv(tmp_path, FOLLOW), events=ev)
     assert c.problems.errors.lines() == [
         'error: ev.csv row 3 (patient P1), column "event": amputation is not a known event '
-        "(repeat_procedure, surgery, death, withdrawal, complication)"
+        "(repeat_procedure, surgery, death, withdrawal, complication); name it in a mapping "
+        'file: [events.synonyms] "your word" = "complication" (or another of those)'
     ]
     assert c.events.loc[c.events["source"] == "file", "event"].tolist() == ["surgery"]

@@ -180,7 +180,7 @@ def link_events(
             file,
             f'required column "{c}" is missing from the events file (found: '
             + ", ".join(f'"{x}"' for x in raw.original.values())
-            + ")",
+            + f'); name it in a mapping file: [events.columns] "your column" = "{c}"',
             column=c,
         )
     if missing:
@@ -218,7 +218,11 @@ def link_events(
         "error",
         "unknown_event",
         bad_kind,
-        event.astype(str) + " is not a known event (" + ", ".join(EVENT_TYPES) + ")",
+        event.astype(str)
+        + " is not a known event ("
+        + ", ".join(EVENT_TYPES)
+        + '); name it in a mapping file: [events.synonyms] "your word" = "complication" '
+        "(or another of those)",
         name("event"),
         event,
     )

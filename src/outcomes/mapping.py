@@ -53,6 +53,7 @@ a synonym keeps the clinic's word as its ``detail`` when that cell is blank.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from collections.abc import Mapping
@@ -77,6 +78,20 @@ __all__ = [
 DATE_ORDERS = ("day-first", "month-first")
 #: Event kinds an events file may hold (the mapping file's synonyms must name one).
 EVENT_TYPES = ("repeat_procedure", "surgery", "death", "withdrawal", "complication")
+#: The data contract's column names (docs/data-format.md).
+CANONICAL_COLUMNS = (
+    "patient_id",
+    "procedure_id",
+    "procedure_date",
+    "joint",
+    "side",
+    "technique",
+    "assessment_date",
+    "days_after",
+    "score",
+    "instrument",
+    "visit",
+)
 #: Joints and techniques a file may name (after the built-in and the mapping's aliases):
 #: anything else could be free text, which no output may carry.
 JOINTS = ("knee", "hip", "shoulder", "ankle", "elbow", "wrist", "sacroiliac", "other")
@@ -215,6 +230,13 @@ def load_mapping(path: str | Path) -> FileMapping:
         return out
 
     columns = renames(table("columns"), "columns")
+    for k, v in columns.items():  # a near miss of a canonical name is a typo, not a covariate
+        near = difflib.get_close_matches(v, CANONICAL_COLUMNS, n=1, cutoff=0.8)
+        if v not in CANONICAL_COLUMNS and near and not v.startswith(("score_", "date_")):
+            raise MappingError(
+                f"{name}: [columns] {k!r} = {v!r} is not a column outcomes knows; "
+                f"did you mean {near[0]!r}?"
+            )
     events = table("events")
     unknown_ev = set(events) - {"columns", "synonyms"}
     if unknown_ev:

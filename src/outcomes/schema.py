@@ -353,7 +353,7 @@ class _FollowupValidator:
         """
         if not candidates:
             return ()
-        from outcomes._columns import score_name
+        from outcomes._columns import _event_kind, score_name
 
         values = self.f[candidates].to_numpy(dtype=object)
         empty = (pd.isna(values) | (values == "")).all(axis=0)
@@ -367,6 +367,17 @@ class _FollowupValidator:
                 continue
             if person_detail(name) is not None or record_number_rank(name) is not None:
                 free.append((c, "looks like a person's detail or record number"))
+                continue
+            if _event_kind(words_of(name)) is not None or {"event", "events"} & set(
+                words_of(name).split("_")
+            ):
+                free.append(
+                    (
+                        c,
+                        "holds events; not used: put them in an events file (--events, see "
+                        "docs/data-format.md)",
+                    )
+                )
                 continue
             text = clean_text(self.f[c])
             _, bad = parse_numbers(text)
@@ -397,13 +408,17 @@ class _FollowupValidator:
                 column=names[0] if len(names) == 1 else None,
             )
         for c, why in free:
+            advice = (
+                ""
+                if "not used" in why
+                else "; not used, so it reaches no output (if it is a grouping such as sex or "
+                "diagnosis, declare it in a mapping file: covariates = [...])"
+            )
             self.p.add(
                 "warning",
                 "column_not_used",
                 self.file,
-                f'column "{self.name(c)}" {why}; not used, so it reaches no output (if it is '
-                "a grouping such as sex or diagnosis, declare it in a mapping file: "
-                "covariates = [...])",
+                f'column "{self.name(c)}" {why}{advice}',
                 column=self.name(c),
             )
         for c in scores:
@@ -642,7 +657,22 @@ class _FollowupValidator:
             score_text,
         )
         blank_s = score_text.isna().to_numpy()
-        self.add("warning", "missing_score", blank_s, "score is blank: row skipped", f[SCORE_COL])
+        marked = f["score"].astype(str).str.strip()
+        self.add(
+            "warning",
+            "missing_score",
+            blank_s,
+            lambda: pd.Series(
+                np.where(
+                    marked.str.lower().isin(("", "nan", "none")),
+                    "no score (blank): this visit is not used",
+                    '"' + marked + '" is read as no score (did not attend, not done, n/a): '
+                    "this visit is not used",
+                ),
+                index=f.index,
+            ),
+            f[SCORE_COL],
+        )
         drop |= bad_s | blank_s
 
         if "instrument" in f:
