@@ -266,3 +266,27 @@ def test_report_and_figures_on_a_file_without_a_joint_column(tmp_path: Path) -> 
     html = (tmp_path / "rep" / "audit_report.html").read_text()
     assert "Benchmark against the literature" in html
     assert any((tmp_path / "fig").glob("relief_curves*"))
+
+
+def test_a_failed_report_leaves_no_traceback_in_the_output_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The executed notebook of a failed run holds a traceback: it is moved out of the
+    folder the clinic shares, and the error says where it went."""
+    import papermill as pm
+
+    from outcomes.errors import OutcomesError
+
+    def fail(source: str, executed: str, **_: object) -> None:
+        Path(executed).write_text('{"traceback": "KeyError"}')
+        raise pm.PapermillExecutionError(0, 8, "", "KeyError", "'joint'", [])
+
+    monkeypatch.setattr(pm, "execute_notebook", fail)
+    out = tmp_path / "rep"
+    with pytest.raises(OutcomesError) as err:
+        render_report(out=out, progress=None)
+    message = str(err.value)
+    assert message.startswith("the audit report failed in cell 8: KeyError: 'joint'; please report")
+    assert not list(out.glob("*.ipynb"))
+    kept = Path(message.split("traceback, is ")[1].split(";")[0])
+    assert kept.exists() and kept.parent != out

@@ -13,6 +13,7 @@ editable install that ``make`` creates), or in ``OUTCOMES_NOTEBOOKS``.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable
@@ -164,9 +165,14 @@ def render_report(
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except pm.PapermillExecutionError as exc:
+        # the failed notebook holds a traceback: out of the output folder, which is shared
+        kept = Path(tempfile.mkdtemp(prefix="outcomes-failed-")) / executed_path.name
+        if executed_path.exists():
+            shutil.move(executed_path, kept)
         raise OutcomesError(
-            f"the {template} report failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
-            f"(executed notebook: {executed_path})"
+            f"the {template} report failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}; "
+            f"please report it (the executed notebook, with the traceback, is {kept}; it "
+            "holds the data's tables, so share it only inside the clinic)"
         ) from None
     say("Writing HTML ...")
     nb = nbformat.read(executed_path, as_version=4)
