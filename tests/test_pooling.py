@@ -18,7 +18,13 @@ import pytest
 
 from outcomes import analyze
 from outcomes.pooling import SummaryError, funnel_limits, pool, read_summaries
-from outcomes.sitesummary import _protect, _to_schedule, site_summary, write_summary
+from outcomes.sitesummary import (
+    _complement,
+    _protect,
+    _to_schedule,
+    site_summary,
+    write_summary,
+)
 
 SAMPLE = Path(__file__).parents[1] / "data" / "sample"
 SITES = ("North", "South", "East")
@@ -470,3 +476,32 @@ def test_pool_cli_by_joint_prints_each_group(exact, tmp_path: Path) -> None:
     for g in groups:
         assert f"  {g.name}: {g.curve.n:,} analysed, median " in r.stdout
     assert "Equal relief across joints: chi-squared" in r.stdout
+
+
+def test_a_withheld_part_of_a_published_total_cannot_be_found_by_subtraction() -> None:
+    """procedures - analysed = the exclusions: with one reason under 5 withheld alone,
+    the others would give it away; the next smallest goes too, until 5 or more are hidden."""
+    assert _complement({"no_baseline": 1, "no_followup": 12, "non_responder": 40}, 5) == {
+        "no_baseline": None,
+        "no_followup": None,
+        "non_responder": 40,
+    }
+    assert _complement({"a": 2, "b": 2, "c": 3, "d": 50}, 5) == {
+        "a": None, "b": None, "c": None, "d": 50,
+    }  # fmt: skip
+    assert _complement({"a": 0, "b": 7, "c": 9}, 5) == {"a": 0, "b": 7, "c": 9}
+    assert _complement({"losses": 3, "censored": 1}, 5) == {"losses": None, "censored": None}
+
+
+def test_protected_summaries_hide_small_parts_together(protected, site_files) -> None:
+    for (_, f, e), s in zip(site_files, protected, strict=True):
+        a = analyze(f, events=e, n_boot=0)
+        for raw, shared in (
+            (a.counts["excluded"], s["counts"]["excluded"]),
+            (
+                {"losses": a.counts["losses"], "censored": a.counts["censored"]},
+                {"losses": s["counts"]["losses"], "censored": s["counts"]["censored"]},
+            ),
+        ):
+            hidden = [int(raw[key]) for key, v in shared.items() if v is None]
+            assert not hidden or sum(hidden) >= 5 or all(v is None for v in shared.values())

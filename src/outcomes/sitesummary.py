@@ -563,16 +563,30 @@ def _counts(analysis: Analysis, k: int) -> tuple[dict[str, Any], dict[str, Any]]
     by_joint = relief.groupby(joints.to_numpy())["patient"].nunique()
     patients = {
         "all": safe(int(relief["patient"].nunique())),
-        "by_joint": {str(j): safe(int(n)) for j, n in by_joint.items()},
+        "by_joint": _complement({str(j): int(n) for j, n in by_joint.items()}, k),
     }
     counts: dict[str, Any] = {
         key: safe(int(c[key]))
         for key in ("patients", "procedures", "assessments", "analysed", "initial_responders")
     }
-    counts["losses"] = safe(int(c["losses"]))
-    counts["censored"] = safe(int(c["censored"]))
-    counts["excluded"] = {str(r): safe(int(n)) for r, n in c["excluded"].items()}
+    # parts of a published total: losses + censored = initial responders
+    counts.update(_complement({"losses": int(c["losses"]), "censored": int(c["censored"])}, k))
+    counts["excluded"] = _complement({str(r): int(n) for r, n in c["excluded"].items()}, k)
     return counts, patients
+
+
+def _complement(parts: dict[str, int], k: int) -> dict[str, int | None]:
+    """Parts of a total that is published: those of 1 to k-1 become None, and so do the
+    next smallest until the parts withheld add up to k or more (or all are), so that
+    no withheld part can be found by subtracting the others from the total."""
+    out: dict[str, int | None] = {key: (None if 0 < n < k else n) for key, n in parts.items()}
+    hidden = sum(n for key, n in parts.items() if out[key] is None)
+    shown = sorted((n, key) for key, n in parts.items() if out[key] is not None and n > 0)
+    while 0 < hidden < k and shown:
+        n, key = shown.pop(0)
+        out[key] = None
+        hidden += n
+    return out
 
 
 def _complications(analysis: Analysis, k: int) -> dict[str, int | None]:
