@@ -258,28 +258,28 @@ def test_a_bad_header_row_is_refused(tmp_path: Path, value: str) -> None:
 
 
 def test_joint_and_technique_must_be_known_words_or_mapped(tmp_path: Path) -> None:
-    """Free text in the technique or joint column ("cooled per Dr Jane Smith") would reach
-    group labels, benchmark notes and site summaries: it is an error naming the cell,
-    and the mapping's [values] reads the clinic's own words."""
+    """A cell is read by the joint or technique word it holds ("Rt knee", "Cooled RF
+    per Dr Jane Smith"), keeping only that word; a cell naming none or two is an error
+    naming it, and the mapping's [values] reads the clinic's own words."""
     path = _extra_columns_file(
         tmp_path,
-        joint=["Genicular", "Genicular", "Knee L", "Knee L"],
-        technique=["cooled per Dr Jane Smith"] * 2 + ["Coolief"] * 2,
+        joint=["Rt Knee", "Rt Knee", "Knee and hip", "Knee and hip"],
+        technique=["Cooled RF per Dr Jane Smith"] * 2 + ["Laser"] * 2,
     )
     cohort = load_cohort(path)
     errors = cohort.problems.errors.table
     assert sorted(set(errors["column"])) == ["joint", "technique"]
-    assert errors["message"].str.contains('"Knee L" is not a joint outcomes knows').any()
+    assert set(errors["row"]) == {4, 5}  # the second procedure's rows
+    assert errors["message"].str.contains('"Knee and hip" is not a joint outcomes knows').any()
     assert errors["message"].str.contains("[values.technique]", regex=False).any()
     mapping = tmp_path / "m.toml"
     mapping.write_text(
-        '[values.joint]\n"Knee L" = "knee"\n[values.technique]\n'
-        '"cooled per Dr Jane Smith" = "cooled_rfa"\n'
+        '[values.joint]\n"Knee and hip" = "other"\n[values.technique]\n"Laser" = "other"\n'
     )
     cohort = load_cohort(path, mapping=mapping)
     assert cohort.problems.errors.table.empty
-    assert set(cohort.procedures["joint"]) == {"knee"}
-    assert set(cohort.procedures["technique"]) == {"cooled_rfa"}
+    assert list(cohort.procedures["joint"]) == ["knee", "other"]
+    assert list(cohort.procedures["technique"]) == ["cooled_rfa", "other"]
 
 
 def test_a_missing_marker_in_a_score_cell_is_named_as_such(tmp_path: Path) -> None:

@@ -7,17 +7,22 @@ not rows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 __all__ = [
+    "JOINT_ALIASES",
+    "JOINT_WORDS",
     "MISSING_MARKERS",
     "SIDE_ALIASES",
     "TECHNIQUE_ALIASES",
+    "TECHNIQUE_WORDS",
     "clean_text",
     "parse_numbers",
+    "words_to_known",
 ]
 
 #: Cell texts read as "no value" (compared lower-case, trimmed). "dna" is the
@@ -61,6 +66,40 @@ JOINT_ALIASES = {
     "sij": "sacroiliac",
     "si_joint": "sacroiliac",
     "sacroiliac_joint": "sacroiliac",
+    "sacro_iliac": "sacroiliac",
+    "sacro_iliac_joint": "sacroiliac",
+}
+#: Words that name a joint or technique inside a longer cell ("Rt knee", "Cooled RF
+#: (Coolief)", "Shoulder (SSN)"); for techniques the first family found in this order
+#: wins, since "cooled RF" also holds "RF".
+JOINT_WORDS = {
+    **{w: "knee" for w in ("knee", "knees", "genicular", "gn")},
+    **{w: "hip" for w in ("hip", "hips")},
+    **{w: "shoulder" for w in ("shoulder", "shoulders", "ssn", "suprascapular")},
+    **{w: "sacroiliac" for w in ("sacroiliac", "si", "sij")},
+    "ankle": "ankle",
+    "elbow": "elbow",
+    "wrist": "wrist",
+}
+TECHNIQUE_WORDS = {
+    **{w: "cooled_rfa" for w in ("cooled", "coolief")},
+    **{w: "pulsed_rf" for w in ("pulsed", "prf", "prfa")},
+    **{w: "chemical" for w in ("phenol", "alcohol", "chemical", "neurolysis", "glycerol")},
+    **{
+        w: "conventional_rfa"
+        for w in (
+            "conventional",
+            "thermal",
+            "continuous",
+            "standard",
+            "rf",
+            "rfa",
+            "crf",
+            "crfa",
+            "radiofrequency",
+            "rfd",
+        )
+    },
 }
 TECHNIQUE_ALIASES = {
     "rfa": "conventional_rfa",
@@ -68,7 +107,7 @@ TECHNIQUE_ALIASES = {
     "crfa": "conventional_rfa",
     "thermal_rfa": "conventional_rfa",
     "cooled": "cooled_rfa",
-    "crf": "cooled_rfa",
+    "crf": "conventional_rfa",  # "CRF vs PRF" in the literature
     "coolief": "cooled_rfa",
     "pulsed": "pulsed_rf",
     "prf": "pulsed_rf",
@@ -133,3 +172,21 @@ def parse_numbers(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
     vals[has] = num[codes[has]]
     bad = has & np.isnan(vals)
     return pd.Series(vals, index=text.index), bad
+
+
+def words_to_known(
+    values: pd.Series, known: tuple[str, ...], words: Mapping[str, str], *, first_wins: bool
+) -> pd.Series:
+    """Values (already lower-cased, ``_`` for spaces) not in ``known`` read by the words
+    they hold: "rt_knee" -> "knee". A value naming two different ones is left as it is
+    (for techniques, ``first_wins``: the family listed first in ``words`` is taken).
+    One pass over the distinct values."""
+    order = {v: i for i, v in enumerate(dict.fromkeys(words.values()))}
+    out: dict[str, str] = {}
+    for v in pd.unique(values.dropna()):
+        if v in known:
+            continue
+        found = {words[t] for t in re.split(r"[^a-z0-9]+", str(v)) if t in words}
+        if len(found) == 1 or (found and first_wins):
+            out[v] = min(found, key=order.__getitem__)
+    return values.map(lambda v: out.get(v, v) if v is not None else None)

@@ -18,10 +18,13 @@ import pandas as pd
 
 from outcomes._cells import (
     JOINT_ALIASES,
+    JOINT_WORDS,
     SIDE_ALIASES,
     TECHNIQUE_ALIASES,
+    TECHNIQUE_WORDS,
     clean_text,
     parse_numbers,
+    words_to_known,
 )
 from outcomes._dates import SLASHED, parse_dates, resolve_order
 from outcomes._identifiers import (
@@ -484,13 +487,21 @@ class _FollowupValidator:
         return None
 
     def known_values(
-        self, column: str, known: tuple[str, ...], aliases: Mapping[str, str], drop: np.ndarray
+        self,
+        column: str,
+        known: tuple[str, ...],
+        aliases: Mapping[str, str],
+        words: Mapping[str, str],
+        drop: np.ndarray,
     ) -> pd.Series:
-        """``column`` read through the built-in and the mapping's aliases; a value that is
-        not one of ``known`` is an error (it could be free text, which no output may
-        carry), its row is dropped (``drop`` is updated in place)."""
-        words = {**aliases, **self.fm.value_aliases.get(column, {})}
-        values = clean_text(self.f[column], lower=True, aliases=words)
+        """``column`` read through the mapping's and the built-in aliases, then by the
+        words a cell holds ("Rt knee" -> knee, "Cooled RF (Coolief)" -> cooled_rfa); a
+        value still not one of ``known`` is an error (it could be free text, which no
+        output may carry), its row is dropped (``drop`` is updated in place). Only the
+        known word is kept, never the cell's text."""
+        mapped = {**aliases, **self.fm.value_aliases.get(column, {})}
+        values = clean_text(self.f[column], lower=True, aliases=mapped)
+        values = words_to_known(values, known, words, first_wins=column == "technique")
         raw = clean_text(self.f[column])
         bad = (values.notna() & ~values.isin(known)).to_numpy()
         self.add(
@@ -745,9 +756,11 @@ class _FollowupValidator:
             drop |= bad
             side = norm
         if joint is not None:
-            joint = self.known_values("joint", JOINTS, JOINT_ALIASES, drop)
+            joint = self.known_values("joint", JOINTS, JOINT_ALIASES, JOINT_WORDS, drop)
         if technique is not None:
-            technique = self.known_values("technique", TECHNIQUES, TECHNIQUE_ALIASES, drop)
+            technique = self.known_values(
+                "technique", TECHNIQUES, TECHNIQUE_ALIASES, TECHNIQUE_WORDS, drop
+            )
 
         # future dates
         if self.as_of is not None:
