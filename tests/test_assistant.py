@@ -197,11 +197,8 @@ def test_long_sheet_score_visit_and_uk_style_date_order(
     [
         pytest.param(
             "uk_wide.xlsx",
-            [
-                "Not placed (a covariate if numbers",
-                '  "Referral source": not a column outcomes knows',
-            ],
-            id="UK wide: a column it does not know",
+            ["Every column was placed or listed in ignore_columns."],
+            id="UK wide: referral source is a covariate by its name",
         ),
         pytest.param(
             "long_mrn.csv",

@@ -132,3 +132,23 @@ def test_a_visit_whose_date_contradicts_its_label_is_reported(tmp_path: Path) ->
         "dated 19 days after its procedure; used as a follow-up score at its date: check the "
         "date",
     ]
+
+
+def test_a_follow_up_visit_dated_far_too_early_is_a_warning(tmp_path: Path) -> None:
+    """ "12/12" at day 30 is used at day 30, with a warning; "1/7" on the procedure day is
+    an error that says so in those words."""
+    path = tmp_path / "early.csv"
+    path.write_text(
+        "patient_id,procedure_date,visit,assessment_date,score,instrument\n"
+        "P1,2024-03-01,Pre-op,2024-03-01,8,nrs\n"
+        "P1,2024-03-01,12/12,2024-03-31,3,nrs\n"
+        "P2,2024-03-01,1/7,2024-03-01,4,nrs\n"
+    )
+    lines = [x for x in load_cohort(path).problems.lines() if "is dated" in x]
+    assert lines == [
+        'error: early.csv row 4 (patient P2), column "assessment_date": visit "1/7" is dated '
+        "on the procedure day; correct the date or the visit label",
+        'warning: early.csv row 3 (patient P1), column "assessment_date": visit "12/12" is '
+        "dated 30 days after its procedure, far from the visit's own day (365); used at its "
+        "date: check the date",
+    ]

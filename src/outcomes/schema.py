@@ -8,6 +8,7 @@ over rows or patients: every check is a vectorised pandas operation.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,8 +78,23 @@ FREE_TEXT_NAMES = frozenset(
 COVARIATE_WORDS = frozenset(
     (
         "age sex gender bmi weight height kl kellgren grade diabetes diabetic smoker smoking "
-        "duration opioid opioids asa ethnicity diagnosis indication"
+        "duration opioid opioids asa ethnicity diagnosis indication laterality referral "
+        "depression anxiety employment comorbidity comorbidities anticoagulated anticoagulant "
+        "anticoagulation funding prior previous"
     ).split()
+)
+#: Words in a column's name that mark a person's detail, a date or who did something:
+#: never used, whatever the values ("Diagnosis by", "Date of diagnosis", "Next of kin").
+PERSONAL_WORDS = frozenset(
+    (
+        "by who whom with lives date dt dated contact kin gmc birth yob dob phone mobile tel "
+        "telephone email address postcode zip name consultant surgeon doctor clinician nurse "
+        "gp carer"
+    ).split()
+)
+#: A text value that looks like a person ("Dr Smith") or a date ("2015-03-01").
+_PERSONAL_VALUE = re.compile(
+    r"^(dr|mr|mrs|ms|miss|prof)\.?\s|\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}", re.IGNORECASE
 )
 ASSESSMENT_FIELDS = ("assessment_date", "days_after", "score", "instrument", "visit")
 
@@ -340,7 +356,7 @@ class _FollowupValidator:
             severity, rule, self.file, msg, row=f[ROW][mask], patient=pid, column=col, value=val
         )
 
-    def covariates(self, candidates: list[str]) -> tuple[str, ...]:
+    def covariates(self, candidates: list[str], days: pd.Series | None = None) -> tuple[str, ...]:
         """The extra columns that may reach an analysis or a report.
 
         Declared covariates (mapping file ``covariates = [...]``) are used.
@@ -368,11 +384,22 @@ class _FollowupValidator:
             if c in self.fm.covariates:
                 keep.append(c)
                 continue
-            if person_detail(name) is not None or record_number_rank(name) is not None:
-                free.append((c, "looks like a person's detail or record number"))
+            words = set(words_of(name).split("_"))
+            if (
+                person_detail(name) is not None
+                or record_number_rank(name) is not None
+                or words & PERSONAL_WORDS
+            ):
+                free.append(
+                    (
+                        c,
+                        "looks like a person's detail, a date or a record number; not used, so "
+                        "it reaches no output",
+                    )
+                )
                 continue
-            if _event_kind(words_of(name)) is not None or {"event", "events"} & set(
-                words_of(name).split("_")
+            if not words & COVARIATE_WORDS and (
+                _event_kind(words_of(name)) is not None or words & {"event", "events"}
             ):
                 free.append(
                     (
@@ -393,9 +420,15 @@ class _FollowupValidator:
                 continue
             longest = max((len(str(v)) for v in levels), default=0)
             wordy = any(len(str(v).split()) >= 5 for v in levels)
-            words = set(words_of(name).split("_"))
+            personal = any(_PERSONAL_VALUE.search(str(v)) for v in levels)
             short = len(levels) <= MAX_LEVELS and longest <= MAX_LEVEL_LENGTH
-            if short and not wordy and words & COVARIATE_WORDS and not words & FREE_TEXT_NAMES:
+            if (
+                short
+                and not wordy
+                and not personal
+                and words & COVARIATE_WORDS
+                and not words & FREE_TEXT_NAMES
+            ):
                 keep.append(c)
             else:
                 free.append((c, f"holds text ({len(levels):,} different values)"))
@@ -425,13 +458,21 @@ class _FollowupValidator:
                 column=self.name(c),
             )
         for c in scores:
+            # beside a score column that holds follow-up, a duplicate; else the scores
+            # themselves, which must not be lost silently
+            has_followup = days is not None and bool((days > 0).any())
             self.p.add(
-                "error",
+                "warning" if has_followup else "error",
                 "score_not_mapped",
                 self.file,
                 f'column "{self.name(c)}" looks like a pain score at a visit, which outcomes '
-                "reads only through a mapping: run outcomes init FILE to write one (or list "
-                "the column under ignore_columns)",
+                "reads only through a mapping: "
+                + (
+                    "not used (the file's score column is read)"
+                    if has_followup
+                    else "run outcomes init FILE to write one (or list the column under "
+                    "ignore_columns)"
+                ),
                 column=self.name(c),
             )
         return tuple(keep)
@@ -441,19 +482,20 @@ class _FollowupValidator:
     ) -> None:
         """A dated assessment whose visit label says otherwise: a follow-up visit ("3/12")
         dated on or before its procedure would be read as the baseline (an error); one
-        dated far from its label's day (beyond twice it plus 28 days), or a pre-procedure
+        dated far from its label's day (after twice it plus 28 days, or before half of it
+        less 28 days: "12/12" at day 30), or a pre-procedure
         visit dated after the procedure, is a warning."""
         f = self.f
         follow = (nominal > 0).to_numpy() & dated
         before = follow & (days <= 0).to_numpy()
 
         def said(what: str) -> Callable[[], pd.Series]:
+            when = days.abs().map("{:.0f}".format) + f" days {what} its procedure"
             return lambda: (
                 'visit "'
                 + label.astype(str)
                 + '" is dated '
-                + days.abs().map("{:.0f}".format)
-                + f" days {what} its procedure"
+                + when.where(days != 0, "on the procedure day")
             )
 
         self.add(
@@ -463,7 +505,7 @@ class _FollowupValidator:
             lambda: said("before")() + "; correct the date or the visit label",
             f[DATE_COL],
         )
-        far = follow & ~before & (days > 2 * nominal + 28).to_numpy()
+        far = follow & ~before & ((days > 2 * nominal + 28) | (days < nominal / 2 - 28)).to_numpy()
         self.add(
             "warning",
             "visit_date",
@@ -836,7 +878,7 @@ class _FollowupValidator:
             *PROCEDURE_FIELDS,
             *self.fm.assessment_columns,
         }
-        covariates = self.covariates([c for c in f.columns if c not in skip])
+        covariates = self.covariates([c for c in f.columns if c not in skip], days)
         for c in covariates:
             fields[c] = clean_text(f[c])
         no_key = (pid.isna() | pdate.isna()).to_numpy()
