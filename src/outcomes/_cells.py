@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "JOINT_ALIASES",
     "JOINT_WORDS",
     "MISSING_MARKERS",
     "SIDE_ALIASES",
@@ -57,18 +56,6 @@ SIDE_ALIASES = {
     "rt": "right",
     "right": "right",
 }
-JOINT_ALIASES = {
-    "knees": "knee",
-    "genicular": "knee",
-    "hips": "hip",
-    "shoulders": "shoulder",
-    "si": "sacroiliac",
-    "sij": "sacroiliac",
-    "si_joint": "sacroiliac",
-    "sacroiliac_joint": "sacroiliac",
-    "sacro_iliac": "sacroiliac",
-    "sacro_iliac_joint": "sacroiliac",
-}
 #: Words that name a joint or technique inside a longer cell ("Rt knee", "Cooled RF
 #: (Coolief)", "Shoulder (SSN)"); for techniques the first family found in this order
 #: wins, since "cooled RF" also holds "RF".
@@ -76,7 +63,7 @@ JOINT_WORDS = {
     **{w: "knee" for w in ("knee", "knees", "genicular", "gn")},
     **{w: "hip" for w in ("hip", "hips")},
     **{w: "shoulder" for w in ("shoulder", "shoulders", "ssn", "suprascapular")},
-    **{w: "sacroiliac" for w in ("sacroiliac", "si", "sij")},
+    **{w: "sacroiliac" for w in ("sacroiliac", "iliac", "si", "sij")},
     "ankle": "ankle",
     "elbow": "elbow",
     "wrist": "wrist",
@@ -189,4 +176,5 @@ def words_to_known(
         found = {words[t] for t in re.split(r"[^a-z0-9]+", str(v)) if t in words}
         if len(found) == 1 or (found and first_wins):
             out[v] = min(found, key=order.__getitem__)
-    return values.map(lambda v: out.get(v, v) if v is not None else None)
+    read = values.map(out)  # a dict: looked up, not called per row
+    return read.where(read.notna(), values)

@@ -132,7 +132,6 @@ _JOINTS = frozenset(
 )
 _SIDES = frozenset({*SIDE_ALIASES, "bilateral", "bilat", "both"})
 _TECHNIQUES = frozenset({*TECHNIQUE_ALIASES, *TECHNIQUE_ALIASES.values()})
-_COVARIATES = COVARIATE_WORDS
 _PERSON_NAME = re.compile(
     r"^((dr|mr|mrs|ms|miss|prof)\.?\s+)?[A-Z][a-z'\-]+(,?\s+[A-Z][a-z'\-]+\.?){1,3}$"
 )
@@ -345,7 +344,7 @@ def guess(c: Column) -> Guess:
                 return Guess(name, target, target, f"values: {c.shown()}")
     if tokens & {"procedure", "episode"} and tokens & {"id", "no", "number"}:
         return Guess(name, "procedure_id", "procedure_id", "identifies a procedure")
-    if tokens & _COVARIATES:
+    if tokens & COVARIATE_WORDS:
         return Guess(name, "covariate", why="a covariate, read as it is")
     if tokens & FREE_TEXT_NAMES:
         return Guess(name, "free_text", why="free text: never reaches an analysis or a report")

@@ -20,6 +20,7 @@ import pandas as pd
 
 from outcomes.endpoints import (
     COMPETING_EVENTS,
+    EXCLUSIONS,
     TRAJECTORY_MONTHS,
     ReliefDefinition,
     complication_rates,
@@ -374,8 +375,6 @@ def _fit(
 ) -> ReliefCurve:
     used = relief[relief["excluded"].isna()]
     if used.empty:
-        from outcomes.endpoints import EXCLUSIONS
-
         why = relief["excluded"].value_counts()
         said = "; ".join(f"{EXCLUSIONS.get(str(k), k)}: {int(n):,}" for k, n in why.items())
         raise InputError(

@@ -556,30 +556,12 @@ def _office_reports(
 
 
 def _cmd_figures(args: argparse.Namespace) -> int:
-    from outcomes.analysis import analyze
     from outcomes.benchmark import compare_joints
-    from outcomes.endpoints import ReliefDefinition
     from outcomes.figpack import write_figures
-    from outcomes.schema import load_cohort
 
     data, events = _checked_inputs(args)
     print(f"Analysing {data.name} ...", file=sys.stderr)
-    definition = ReliefDefinition(
-        percent_reduction=_percent(args),
-        absolute_reduction=args.absolute,
-        population=args.population,
-        instrument=args.instrument,
-    )
-    cohort = load_cohort(
-        data, events=events, mapping=args.mapping, as_of=args.as_of or dt.date.today()
-    )
-    cohort.raise_for_errors()
-    by = _by(args.by)
-    if by == "joint" and (
-        "joint" not in cohort.procedures or cohort.procedures["joint"].nunique() < 2
-    ):
-        by = None  # the default, on a file of one joint or none: all procedures together
-    result = analyze(cohort, definition=definition, by=by, n_boot=args.boot, seed=args.seed)
+    result = _report_analysis(args, data, events)  # the report's analysis: same options
     print(f"Writing {args.style} figures ...", file=sys.stderr)
     written = write_figures(
         result,

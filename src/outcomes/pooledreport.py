@@ -90,8 +90,7 @@ def protection_caveat(pooled: Pooled) -> str:
         "each, relief estimates were on average within 0.01 of the truth, but their 95% CIs "
         f"covered it only {PROTECTED_COVERAGE} of the time, not 95%, and one pool's estimates "
         "can differ from the exact ones by more than their CIs suggest. Exact tables "
-        "(--min-cell 0) give the "
-        "single-site analysis."
+        "(--min-cell 0) give the single-site analysis."
     )
 
 

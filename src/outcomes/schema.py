@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from outcomes._cells import (
-    JOINT_ALIASES,
     JOINT_WORDS,
     SIDE_ALIASES,
     TECHNIQUE_ALIASES,
@@ -83,19 +82,19 @@ COVARIATE_WORDS = frozenset(
         "anticoagulation funding prior previous"
     ).split()
 )
-#: Words in a column's name that mark a person's detail, a date or who did something:
-#: never used, whatever the values ("Diagnosis by", "Date of diagnosis", "Next of kin").
+#: Words in a column's name that mark a date, who did something or how to reach someone,
+#: beside the person details of ``person_detail``: never used, whatever the values
+#: ("Diagnosis by", "Date of diagnosis", "Next of kin").
 PERSONAL_WORDS = frozenset(
     (
-        "by who whom with lives date dt dated contact kin gmc birth yob dob phone mobile tel "
-        "telephone email address postcode zip name consultant surgeon doctor clinician nurse "
-        "gp carer"
+        "by who whom with lives date dt dated contact kin gmc birth yob consultant surgeon "
+        "doctor clinician nurse gp carer"
     ).split()
 )
-#: A text value that looks like a person ("Dr Smith") or a date ("2015-03-01").
-_PERSONAL_VALUE = re.compile(
-    r"^(dr|mr|mrs|ms|miss|prof)\.?\s|\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}", re.IGNORECASE
-)
+#: The shape of a date written as numbers: 2015-03-01, 31/02/2024, 09.01.2023.
+_DATE_SHAPE = r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}"
+#: A text value that looks like a person ("Dr Smith") or a date.
+_PERSONAL_VALUE = re.compile(r"^(dr|mr|mrs|ms|miss|prof)\.?\s|" + _DATE_SHAPE, re.IGNORECASE)
 ASSESSMENT_FIELDS = ("assessment_date", "days_after", "score", "instrument", "visit")
 
 
@@ -457,10 +456,10 @@ class _FollowupValidator:
                 f'column "{self.name(c)}" {why}{advice}',
                 column=self.name(c),
             )
+        # beside a score column that holds follow-up, a duplicate; else the scores
+        # themselves, which must not be lost silently
+        has_followup = days is not None and bool((days > 0).any())
         for c in scores:
-            # beside a score column that holds follow-up, a duplicate; else the scores
-            # themselves, which must not be lost silently
-            has_followup = days is not None and bool((days > 0).any())
             self.p.add(
                 "warning" if has_followup else "error",
                 "score_not_mapped",
@@ -489,9 +488,9 @@ class _FollowupValidator:
         follow = (nominal > 0).to_numpy() & dated
         before = follow & (days <= 0).to_numpy()
 
-        def said(what: str) -> Callable[[], pd.Series]:
+        def said(what: str) -> pd.Series:
             when = days.abs().map("{:.0f}".format) + f" days {what} its procedure"
-            return lambda: (
+            return (
                 'visit "'
                 + label.astype(str)
                 + '" is dated '
@@ -502,7 +501,7 @@ class _FollowupValidator:
             "error",
             "visit_date",
             before,
-            lambda: said("before")() + "; correct the date or the visit label",
+            lambda: said("before") + "; correct the date or the visit label",
             f[DATE_COL],
         )
         far = follow & ~before & ((days > 2 * nominal + 28) | (days < nominal / 2 - 28)).to_numpy()
@@ -511,7 +510,7 @@ class _FollowupValidator:
             "visit_date",
             far,
             lambda: (
-                said("after")()
+                said("after")
                 + ", far from the visit's own day ("
                 + nominal.map("{:.0f}".format)
                 + "); used at its date: check the date"
@@ -523,10 +522,9 @@ class _FollowupValidator:
             "warning",
             "visit_date",
             late_baseline,
-            lambda: said("after")() + "; used as a follow-up score at its date: check the date",
+            lambda: said("after") + "; used as a follow-up score at its date: check the date",
             f[DATE_COL],
         )
-        return None
 
     def known_values(
         self,
@@ -710,12 +708,10 @@ class _FollowupValidator:
             score_text,
         )
         blank_s = score_text.isna().to_numpy()
-        marked = f["score"].astype(str).str.strip()
-        self.add(
-            "warning",
-            "missing_score",
-            blank_s,
-            lambda: pd.Series(
+
+        def no_score() -> pd.Series:
+            marked = f["score"].astype(str).str.strip()
+            return pd.Series(
                 np.where(
                     marked.str.lower().isin(("", "nan", "none")),
                     "no score (blank): this visit is not used",
@@ -723,9 +719,9 @@ class _FollowupValidator:
                     "this visit is not used",
                 ),
                 index=f.index,
-            ),
-            f[SCORE_COL],
-        )
+            )
+
+        self.add("warning", "missing_score", blank_s, no_score, f[SCORE_COL])
         drop |= bad_s | blank_s
 
         if "instrument" in f:
@@ -798,7 +794,7 @@ class _FollowupValidator:
             drop |= bad
             side = norm
         if joint is not None:
-            joint = self.known_values("joint", JOINTS, JOINT_ALIASES, JOINT_WORDS, drop)
+            joint = self.known_values("joint", JOINTS, {}, JOINT_WORDS, drop)
         if technique is not None:
             technique = self.known_values(
                 "technique", TECHNIQUES, TECHNIQUE_ALIASES, TECHNIQUE_WORDS, drop
@@ -1007,7 +1003,7 @@ class _FollowupValidator:
         def message() -> pd.Series:
             text = f[c].astype(str).str.strip()
             # 31/02/2024, 2024-13-01: the shape of a date, but no such day
-            shaped = text.str.fullmatch(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}")
+            shaped = text.str.fullmatch(_DATE_SHAPE)
             wordy = ~text.str.contains(r"\d")  # "tbc", "unknown"
             return pd.Series(
                 np.select(
